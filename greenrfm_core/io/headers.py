@@ -1,0 +1,307 @@
+"""Read the DICOM header facts that scanning, series selection and loading need, without pixel data.
+
+Every image frame becomes one :class:`SliceHeader`: a single-frame file gives one, and an enhanced multi-frame
+file (Enhanced CT/MR with per-frame functional groups) gives one per frame. Scanning, geometry checks and the
+loader therefore treat classic and enhanced series the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+logger = logging.getLogger(__name__)
+
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+
+
+@dataclass
+class SliceHeader:
+    """Header facts of one image frame, as stored (before any rescale or reorientation).
+
+    Attributes:
+        path: the file.
+        frame: frame index in a multi-frame file, or None for a single-frame file.
+        position: Image Position (Patient), LPS mm of the centre of the first pixel, or None when missing.
+        orientation: Image Orientation (Patient): row direction then column direction, or None when missing.
+        pixel_spacing: (row spacing, column spacing) in mm, as DICOM Pixel Spacing orders them.
+        slope, intercept: Rescale Slope and Intercept (1 and 0 when absent, as for most MR).
+        padding_value, padding_limit: Pixel Padding Value and Pixel Padding Range Limit in stored units.
+    """
+
+    path: Path
+    frame: int | None
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax: str
+    instance_number: int | None
+    acquisition_number: int | None
+    position: tuple[float, float, float] | None
+    orientation: tuple[float, ...] | None
+    pixel_spacing: tuple[float, float] | None
+    slice_thickness: float | None
+    rows: int
+    columns: int
+    bits_allocated: int
+    bits_stored: int
+    pixel_representation: int
+    photometric: str
+    samples_per_pixel: int
+    number_of_frames: int
+    slope: float = 1.0
+    intercept: float = 0.0
+    padding_value: int | None = None
+    padding_limit: int | None = None
+    image_type: tuple[str, ...] = ()
+    echo_time: float | None = None
+    echo_number: int | None = None
+    temporal_position: int | None = None
+    file_size: int = 0
+
+
+@dataclass
+class FileHeader:
+    """One parsed DICOM file: the study and series attributes plus one SliceHeader per frame.
+
+    ``display`` holds the patient name, ID, birth date and sex. It exists for the GUI to show on screen and
+    is never logged or copied into a Volume.
+    """
+
+    path: Path
+    study_uid: str
+    series_uid: str
+    modality: str
+    sop_class_uid: str
+    study: dict[str, Any]
+    series: dict[str, Any]
+    display: dict[str, str]
+    slices: list[SliceHeader] = field(default_factory=list)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None or value == "" else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _floats(value: Any, count: int) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        numbers = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return numbers if len(numbers) == count else None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return "\\".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def looks_like_dicom(path: str | os.PathLike) -> bool:
+    """Return True when the file has the Part 10 ``DICM`` prefix or starts like a bare little-endian dataset.
+
+    The check reads at most 132 bytes, so a folder walk can skip non-DICOM files cheaply.
+    """
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(132)
+    except OSError:
+        return False
+    if len(head) == 132 and head[128:132] == b"DICM":
+        return True
+    # Files without preamble (older exports) usually start with a group 0x0008 element in little endian.
+    return len(head) >= 8 and head[0:2] == b"\x08\x00" and head[3:4] == b"\x00"
+
+
+def _functional_item(frame_item: Dataset | None, shared: Dataset | None, keyword: str) -> Dataset | None:
+    """Return the first item of a functional-group macro, per-frame first, then shared."""
+    for group in (frame_item, shared):
+        if group is not None and keyword in group and len(group[keyword].value) > 0:
+            return group[keyword].value[0]
+    return None
+
+
+def _enhanced_slices(ds: Dataset, common: dict[str, Any]) -> list[SliceHeader]:
+    """Build one SliceHeader per frame from Enhanced CT/MR functional groups."""
+    shared_seq = ds.get("SharedFunctionalGroupsSequence")
+    shared = shared_seq[0] if shared_seq else None
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence") or []
+    frame_count = _int(ds.get("NumberOfFrames")) or 1
+    slices = []
+    for index in range(frame_count):
+        frame_item = per_frame[index] if index < len(per_frame) else None
+        position_item = _functional_item(frame_item, shared, "PlanePositionSequence")
+        orientation_item = _functional_item(frame_item, shared, "PlaneOrientationSequence")
+        measures_item = _functional_item(frame_item, shared, "PixelMeasuresSequence")
+        transform_item = _functional_item(frame_item, shared, "PixelValueTransformationSequence")
+        content_item = _functional_item(frame_item, shared, "FrameContentSequence")
+        echo_item = _functional_item(frame_item, shared, "MREchoSequence")
+        frame_type_item = _functional_item(
+            frame_item, shared, "CTImageFrameTypeSequence"
+        ) or _functional_item(frame_item, shared, "MRImageFrameTypeSequence")
+        slices.append(
+            SliceHeader(
+                frame=index,
+                position=_floats(position_item.get("ImagePositionPatient"), 3) if position_item else None,
+                orientation=_floats(orientation_item.get("ImageOrientationPatient"), 6)
+                if orientation_item
+                else None,
+                pixel_spacing=_floats(measures_item.get("PixelSpacing"), 2) if measures_item else None,
+                slice_thickness=_float(measures_item.get("SliceThickness")) if measures_item else None,
+                slope=_float(transform_item.get("RescaleSlope")) or 1.0 if transform_item else 1.0,
+                intercept=_float(transform_item.get("RescaleIntercept")) or 0.0 if transform_item else 0.0,
+                temporal_position=_int(content_item.get("TemporalPositionIndex")) if content_item else None,
+                echo_time=_float(echo_item.get("EffectiveEchoTime")) if echo_item else None,
+                image_type=tuple(frame_type_item.get("FrameType") or ())
+                if frame_type_item
+                else common["image_type"],
+                **{key: value for key, value in common.items() if key != "image_type"},
+            )
+        )
+    return slices
+
+
+def read_file_header(path: str | os.PathLike) -> FileHeader:
+    """Parse one DICOM file's header (pixel data is not read).
+
+    Args:
+        path: a DICOM Part 10 file, or a bare dataset without preamble.
+
+    Returns:
+        The parsed header with one SliceHeader per image frame (none for non-image objects such as SR).
+
+    Raises:
+        InvalidDicomError: when the file is not DICOM.
+        OSError: when the file cannot be read.
+        ValueError, EOFError: when the header is damaged or truncated.
+    """
+    path = Path(path)
+    ds = pydicom.dcmread(path, stop_before_pixels=True, force=not _has_preamble(path))
+    meta = getattr(ds, "file_meta", None)
+    transfer_syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+    sop_class = str(ds.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta else ""))
+    if not sop_class and "StudyInstanceUID" not in ds:
+        raise InvalidDicomError(f"{path} has no SOP Class UID or Study Instance UID")
+    study_uid = str(ds.get("StudyInstanceUID", ""))
+    series_uid = str(ds.get("SeriesInstanceUID", ""))
+    header = FileHeader(
+        path=path,
+        study_uid=study_uid,
+        series_uid=series_uid,
+        modality=_text(ds.get("Modality")),
+        sop_class_uid=sop_class,
+        study={
+            "study_date": _text(ds.get("StudyDate")),
+            "study_time": _text(ds.get("StudyTime")),
+            "study_description": _text(ds.get("StudyDescription")),
+        },
+        series={
+            "series_number": _int(ds.get("SeriesNumber")),
+            "series_description": _text(ds.get("SeriesDescription")) or _text(ds.get("ProtocolName")),
+            "body_part": _text(ds.get("BodyPartExamined")),
+            "manufacturer": _text(ds.get("Manufacturer")),
+            "scanning_sequence": _text(ds.get("ScanningSequence")),
+            "sequence_variant": _text(ds.get("SequenceVariant")),
+            "sequence_name": _text(ds.get("SequenceName")) or _text(ds.get("PulseSequenceName")),
+            "repetition_time": _float(ds.get("RepetitionTime")),
+            "echo_time": _float(ds.get("EchoTime")),
+            "inversion_time": _float(ds.get("InversionTime")),
+            "contrast_agent": _text(ds.get("ContrastBolusAgent")),
+        },
+        display={
+            "patient_name": _text(ds.get("PatientName")),
+            "patient_id": _text(ds.get("PatientID")),
+            "patient_birth_date": _text(ds.get("PatientBirthDate")),
+            "patient_sex": _text(ds.get("PatientSex")),
+            "accession_number": _text(ds.get("AccessionNumber")),
+        },
+    )
+    if sop_class == MEDIA_STORAGE_DIRECTORY or "Rows" not in ds:
+        return header
+
+    frame_count = _int(ds.get("NumberOfFrames")) or 1
+    padding_value = _int(ds.get("PixelPaddingValue"))
+    padding_limit = _int(ds.get("PixelPaddingRangeLimit"))
+    pixel_representation = _int(ds.get("PixelRepresentation")) or 0
+    if pixel_representation == 1:
+        # Pixel Padding Value has VR US or SS; a signed value read as US comes back above 32767.
+        padding_value = (
+            padding_value - 65536 if padding_value is not None and padding_value > 32767 else padding_value
+        )
+        padding_limit = (
+            padding_limit - 65536 if padding_limit is not None and padding_limit > 32767 else padding_limit
+        )
+    common = {
+        "path": path,
+        "sop_instance_uid": str(ds.get("SOPInstanceUID", "")),
+        "sop_class_uid": sop_class,
+        "transfer_syntax": transfer_syntax,
+        "instance_number": _int(ds.get("InstanceNumber")),
+        "acquisition_number": _int(ds.get("AcquisitionNumber")),
+        "rows": int(ds.Rows),
+        "columns": int(ds.get("Columns", 0)),
+        "bits_allocated": _int(ds.get("BitsAllocated")) or 16,
+        "bits_stored": _int(ds.get("BitsStored")) or _int(ds.get("BitsAllocated")) or 16,
+        "pixel_representation": pixel_representation,
+        "photometric": _text(ds.get("PhotometricInterpretation")) or "MONOCHROME2",
+        "samples_per_pixel": _int(ds.get("SamplesPerPixel")) or 1,
+        "number_of_frames": frame_count,
+        "padding_value": padding_value,
+        "padding_limit": padding_limit,
+        "image_type": tuple(str(v).upper() for v in (ds.get("ImageType") or ())),
+        "file_size": path.stat().st_size,
+    }
+    if "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds:
+        header.slices = _enhanced_slices(ds, common)
+        if header.series["repetition_time"] is None:
+            header.series["repetition_time"] = _enhanced_repetition_time(ds)
+        return header
+
+    single = SliceHeader(
+        frame=None if frame_count == 1 else 0,
+        position=_floats(ds.get("ImagePositionPatient"), 3),
+        orientation=_floats(ds.get("ImageOrientationPatient"), 6),
+        pixel_spacing=_floats(ds.get("PixelSpacing"), 2) or _floats(ds.get("ImagerPixelSpacing"), 2),
+        slice_thickness=_float(ds.get("SliceThickness")),
+        slope=_float(ds.get("RescaleSlope")) or 1.0,
+        intercept=_float(ds.get("RescaleIntercept")) or 0.0,
+        echo_time=_float(ds.get("EchoTime")),
+        echo_number=_int(ds.get("EchoNumbers")),
+        temporal_position=_int(ds.get("TemporalPositionIdentifier")),
+        **common,
+    )
+    header.slices = [single]
+    return header
+
+
+def _enhanced_repetition_time(ds: Dataset) -> float | None:
+    shared_seq = ds.get("SharedFunctionalGroupsSequence")
+    shared = shared_seq[0] if shared_seq else None
+    timing = _functional_item(None, shared, "MRTimingAndRelatedParametersSequence")
+    return _float(timing.get("RepetitionTime")) if timing else None
+
+
+def _has_preamble(path: Path) -> bool:
+    with open(path, "rb") as stream:
+        head = stream.read(132)
+    return len(head) == 132 and head[128:132] == b"DICM"
