@@ -84,3 +84,16 @@ def icons_dir() -> Path:
 def is_frozen() -> bool:
     """Return True when running from a PyInstaller bundle rather than a Python installation."""
     return bool(getattr(sys, "frozen", False) and getattr(sys, "_MEIPASS", None))
+
+
+def greenrfm_command() -> list[str]:
+    """Return the argument list that starts the ``greenrfm`` command line in a child process.
+
+    From a Python installation this is ``[sys.executable, "-m", "greenrfm_core"]``. In a PyInstaller bundle
+    ``sys.executable`` is the GUI executable, which cannot run ``-m``, so the bundled ``greenrfm``
+    executable beside it is used instead.
+    """
+    if is_frozen():
+        suffix = ".exe" if sys.platform == "win32" else ""
+        return [str(Path(sys.executable).with_name(f"greenrfm{suffix}"))]
+    return [sys.executable, "-m", "greenrfm_core"]
