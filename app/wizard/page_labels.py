@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -82,10 +83,12 @@ class LabelsPage(QWizardPage):
         self.table = QTableWidget(self)
         self.table.setObjectName("labelTable")
         self.table.itemChanged.connect(self._cell_edited)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.chart = pg.PlotWidget(self)
         self.chart.setBackground("w")
         self.chart.setTitle(self.tr("Positive studies per finding"))
-        self.chart.setMinimumHeight(160)
+        self.chart.setLabel("bottom", self.tr("Positive studies"))
+        self.chart.setMinimumHeight(220)
 
         for widget in (self.rules, self.llm):
             widget.toggled.connect(self._update_endpoint)
@@ -98,6 +101,7 @@ class LabelsPage(QWizardPage):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.chart)
+        splitter.setSizes([300, 300])
         layout = QVBoxLayout(self)
         layout.addLayout(choice)
         layout.addWidget(self.endpoint_warning)
@@ -222,18 +226,27 @@ class LabelsPage(QWizardPage):
         positives = self.positives_per_finding()
         finding_ids = self.state.finding_ids
         self.chart.clear()
+        # Horizontal bars keep every finding name readable, even for the 30 findings of abdominal CT.
+        rows = np.arange(len(positives))[::-1]
         self.chart.addItem(
-            pg.BarGraphItem(x=np.arange(len(positives)), height=positives, width=0.7, brush="#2e7d32")
+            pg.BarGraphItem(x0=np.zeros(len(positives)), y=rows, width=positives, height=0.7, brush="#2e7d32")
         )
-        axis = self.chart.getAxis("bottom")
-        axis.setTicks([[(i, f) for i, f in enumerate(finding_ids)]])
+        names = [self.state.finding_name(f) for f in finding_ids]
+        axis = self.chart.getAxis("left")
+        axis.setTicks([[(int(y), name) for y, name in zip(rows, names)]])
+        axis.setWidth(max([self.fontMetrics().horizontalAdvance(name) for name in names] + [40]) + 12)
+        self.chart.setYRange(-0.5, len(positives) - 0.5, padding=0)
         rare = [finding_ids[i] for i, count in enumerate(positives) if count < MIN_POSITIVES_TO_TRAIN]
         if rare:
             self.warnings.setText(
                 self.tr(
                     "{count} finding(s) have fewer than {minimum} positive studies, too few to train or "
                     "evaluate: {names}"
-                ).format(count=len(rare), minimum=MIN_POSITIVES_TO_TRAIN, names=", ".join(rare))
+                ).format(
+                    count=len(rare),
+                    minimum=MIN_POSITIVES_TO_TRAIN,
+                    names=", ".join(self.state.finding_name(f) for f in rare),
+                )
             )
         else:
             self.warnings.clear()

@@ -51,6 +51,7 @@ class SplitPage(QWizardPage):
                 self.tr("Validation negative"),
             ]
         )
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         form = QFormLayout()

@@ -146,17 +146,19 @@ def label_reports(
         Study id to a label vector of shape (n_findings,) in schema order, and (study id, finding id) to the
         evidence sentence.
     """
-    from greenrfm_core import labels as labels_package
-
     if endpoint:
-        labeler = labels_package.LLMLabeler(schema, endpoint=endpoint)
+        from greenrfm_core.labels.llm import LLMLabeler
+
+        labeler = LLMLabeler(schema, endpoint=endpoint)
     else:
-        labeler = labels_package.RuleLabeler(schema)
+        from greenrfm_core.labels.rules import RuleLabeler
+
+        labeler = RuleLabeler(schema)
     finding_ids = schema.finding_ids
     labels: dict[str, np.ndarray] = {}
     evidence: dict[tuple[str, str], str] = {}
     for done, (study_id, text) in enumerate(reports.items(), start=1):
-        result = labeler.label(text, study_id=study_id)
+        result = labeler.label(study_id, text)
         labels[study_id] = np.array([result.labels.get(f, -1) for f in finding_ids], dtype=np.float32)
         for item in result.evidence:
             evidence[(study_id, item.finding)] = item.sentence
