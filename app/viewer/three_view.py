@@ -128,6 +128,7 @@ class ThreeViewViewer(QWidget):
         self._value_range = max(high - low, 1.0)
         self.level, self.window = default_window(volume.array, volume.modality)
         self._fill_presets(volume.modality)
+        self._show_preset("mediastinum" if volume.modality.upper() == "CT" else "auto")
         self.cursor = np.array([n // 2 for n in volume.shape_xyz], dtype=int)
         for view in self.views.values():
             view.set_image(image)
@@ -225,6 +226,7 @@ class ThreeViewViewer(QWidget):
 
     def apply_preset(self, key: str) -> None:
         """Apply a preset by key (``lung``, ``mediastinum``, ``bone``, ``abdomen``, ``brain`` or ``auto``)."""
+        self._show_preset(key)
         if key == "auto":
             if self.volume is not None:
                 self.set_window_level(*automatic_window(self.volume.array))
@@ -236,6 +238,11 @@ class ThreeViewViewer(QWidget):
         raise ValueError(
             f"unknown window preset {key!r}; expected one of lung, mediastinum, bone, abdomen, brain, auto"
         )
+
+    def _show_preset(self, key: str) -> None:
+        index = self.preset_box.findData(key)
+        if index >= 0:
+            self.preset_box.setCurrentIndex(index)
 
     def _on_preset_chosen(self, index: int) -> None:
         self.apply_preset(self.preset_box.itemData(index))

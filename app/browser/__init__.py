@@ -1,0 +1,1 @@
+"""Study browser: folder scanning, the series table, thumbnails and recent studies."""

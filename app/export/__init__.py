@@ -1,0 +1,1 @@
+"""Export of prediction results: CSV, JSON and a one-page PDF report."""

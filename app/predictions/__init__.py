@@ -1,0 +1,1 @@
+"""Model picker, background prediction and the findings panel."""
