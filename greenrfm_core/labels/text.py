@@ -52,7 +52,8 @@ def split_sections(text: str) -> list[tuple[str, int, int]]:
 
     Returns:
         ``(section, start, end)`` spans covering the text after each header. Text before the first header gets
-        section ``""``; ``ignored`` marks history, indication, comparison and technique sections.
+        section ``findings`` when an impression header follows, else ``""``; ``ignored`` marks history,
+        indication, comparison and technique sections.
     """
     headers = []
     for section, pattern in _section_patterns():
@@ -69,7 +70,9 @@ def split_sections(text: str) -> list[tuple[str, int, int]]:
         kept.append(header)
 
     spans = []
-    position, section = 0, ""
+    # Text before the first header is the findings when an impression header follows it.
+    leading = "findings" if any(header[2] == "impression" for header in kept) else ""
+    position, section = 0, leading
     for start, end, next_section in kept:
         if start > position:
             spans.append((section, position, start))
