@@ -1,0 +1,185 @@
+"""Preparing a run: spec, schema, cohort and split, tokenizer, architecture and the model to train."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from greenrfm_core.data.dataset import data_fingerprint, preprocess_records
+from greenrfm_core.data.loading import load_cohort
+from greenrfm_core.data.matching import MatchReport, StudyRecord
+from greenrfm_core.data.splits import patient_split, split_from_file
+from greenrfm_core.models import ArchitectureConfig, GreenRFMModel, TextEncoderConfig, build_model
+from greenrfm_core.models.text import TOKENIZER_FILE, load_wordpiece_tokenizer, train_wordpiece_tokenizer
+from greenrfm_core.training.config import TrainConfig
+
+logger = logging.getLogger(__name__)
+
+SCRATCH_VOCAB_SIZE = 4000
+
+
+@dataclass
+class Cohort:
+    """Preprocessed training and validation studies."""
+
+    train: list[StudyRecord]
+    train_arrays: list
+    validation: list[StudyRecord]
+    validation_arrays: list
+    match: MatchReport
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def has_reports(self) -> bool:
+        """Whether every training study has report text, which the text and align stages need."""
+        return bool(self.train) and all(record.report for record in self.train)
+
+    def fingerprint(self) -> str:
+        """Return the SHA-256 data fingerprint of all studies used."""
+        return data_fingerprint(self.train + self.validation)
+
+    def summary(self) -> dict:
+        """Return counts for the run manifest (no study identifiers)."""
+        return {
+            "train_studies": len(self.train),
+            "validation_studies": len(self.validation),
+            "unmatched_rows": len(self.match.unmatched_rows),
+            "unmatched_studies": len(self.match.unmatched_studies),
+            "unreadable_studies": len(self.match.unreadable) + len(self.skipped),
+        }
+
+
+def build_spec(config: TrainConfig, base_spec: dict | None = None) -> dict:
+    """Return the task spec (or ``base_spec``) with ``--input-shape`` and ``--spacing`` applied."""
+    from greenrfm_core.preprocess import load_spec, override_spec
+
+    spec = load_spec(base_spec if base_spec is not None else config.task)
+    changes = {}
+    if config.input_shape:
+        changes["shape"] = [int(v) for v in config.input_shape]
+    if config.spacing:
+        changes["spacing"] = [float(v) for v in config.spacing]
+    return override_spec(spec, **changes) if changes else spec
+
+
+def input_shape_zyx(spec: dict) -> tuple[int, int, int]:
+    """Return the network input size (z, y, x) of a CT spec, whose ``shape`` is (x, y, z)."""
+    x, y, z = spec["shape"]
+    return (int(z), int(y), int(x))
+
+
+def prepare_cohort(config: TrainConfig, schema, spec: dict, events) -> Cohort:
+    """Match, label, split by patient and preprocess the studies; unreadable studies become warnings.
+
+    Raises:
+        ValueError: no study matched, or too few remain to train.
+    """
+    match = load_cohort(config.data_dir, schema, reports=config.reports, labels=config.labels)
+    for name, reason in match.unreadable:
+        events.warning(f"Unreadable study {name}: {reason}")
+    if not match.matched:
+        raise ValueError(
+            f"No study in {config.data_dir} matched the ids in {config.labels or config.reports} "
+            f"({match.summary()}); check the id column and the study folder names."
+        )
+    split_file = config.split or (Path(config.out) / "split.csv")
+    if Path(split_file).is_file():
+        train, validation = split_from_file(match.matched, split_file)
+        logger.info("Using the train/validation split in %s", split_file)
+    else:
+        train, validation = patient_split(match.matched, config.val_fraction, config.seed)
+    train, train_arrays, skipped_train = preprocess_records(train, spec)
+    validation, validation_arrays, skipped_validation = preprocess_records(validation, spec)
+    skipped = skipped_train + skipped_validation
+    for study_id, reason in skipped:
+        events.warning(f"Skipped unreadable study {study_id}: {reason}")
+    if skipped:
+        events.warning(f"Skipped {len(skipped)} unreadable studies of {len(match.matched)}")
+    if not train:
+        raise ValueError(f"No readable training study is left in {config.data_dir} after skipping "
+                         f"{len(skipped)} unreadable ones.")
+    logger.info("Cohort: %d training and %d validation studies (%s)", len(train), len(validation),
+                match.summary())
+    return Cohort(train, train_arrays, validation, validation_arrays, match, skipped)
+
+
+def text_encoder_config(choice: str) -> TextEncoderConfig:
+    """Map ``--text-encoder minilm|scratch|PATH`` to a :class:`TextEncoderConfig`."""
+    if choice == "minilm":
+        return TextEncoderConfig(kind="minilm")
+    if choice == "scratch":
+        return TextEncoderConfig(kind="scratch", layers=2, dim=128, heads=4, vocab_size=SCRATCH_VOCAB_SIZE,
+                                 max_len=128)
+    if choice == "none":
+        return TextEncoderConfig(kind="none")
+    path = Path(choice)
+    if not (path / "config.json").is_file():
+        raise ValueError(f"Invalid --text-encoder {choice!r}: expected minilm, scratch or a local Hugging Face "
+                         "model folder with config.json.")
+    return TextEncoderConfig(kind="hf", path=str(path.resolve()))
+
+
+def scratch_tokenizer(run_dir: Path, reports: list[str], schema, is_main: bool):
+    """Load the run's WordPiece tokenizer, or train it on training reports and prompts and save it.
+
+    The tokenizer is saved in the run folder, so a resumed run and every rank use the same vocabulary.
+    """
+    path = run_dir / TOKENIZER_FILE
+    if path.is_file():
+        return load_wordpiece_tokenizer(path)
+    texts = list(reports)
+    for finding in schema.findings:
+        for prompts in finding.prompts.values():
+            texts.extend(prompts.values())
+    tokenizer = train_wordpiece_tokenizer(texts, vocab_size=SCRATCH_VOCAB_SIZE, min_frequency=1)
+    if is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".json.tmp")
+        tokenizer.save(str(temp))
+        temp.replace(path)
+    return tokenizer
+
+
+def build_run_model(
+    config: TrainConfig,
+    profile: str,
+    num_findings: int,
+    checkpointing: bool,
+    tokenizer,
+    with_text: bool,
+) -> tuple[GreenRFMModel, ArchitectureConfig]:
+    """Build a fresh model for the run; the seed makes the initial weights reproducible."""
+    widths = ArchitectureConfig.scaled_widths(config.width_mult)
+    architecture = ArchitectureConfig(
+        kind="ct", profile=profile, widths=widths, latent_dim=config.latent_dim, num_findings=num_findings,
+        text=text_encoder_config(config.text_encoder if with_text else "none"), checkpointing=checkpointing,
+    )
+    torch.manual_seed(config.seed)
+    model = build_model(architecture, tokenizer=tokenizer)
+    return model, architecture
+
+
+def expand_classifier(model: GreenRFMModel, old_ids: list[str], new_ids: list[str]) -> GreenRFMModel:
+    """Resize the shared classifier to ``new_ids``, keeping the trained rows of findings in both lists.
+
+    New findings get freshly initialised rows; findings not in ``new_ids`` are dropped.
+    """
+    old = model.classifier
+    new = torch.nn.Linear(old.in_features, len(new_ids)).to(old.weight.device)
+    with torch.no_grad():
+        for row, finding in enumerate(new_ids):
+            if finding in old_ids:
+                new.weight[row] = old.weight[old_ids.index(finding)]
+                new.bias[row] = old.bias[old_ids.index(finding)]
+    model.classifier = new
+    model.config.num_findings = len(new_ids)
+    return model
+
+
+def label_matrix(records: list[StudyRecord]) -> np.ndarray:
+    """Stack the label vectors of ``records`` into (N, K)."""
+    return np.stack([record.labels for record in records]) if records else np.zeros((0, 0), np.float32)
