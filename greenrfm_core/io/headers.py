@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from pydicom.errors import InvalidDicomError
 logger = logging.getLogger(__name__)
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+UNDEFINED_LENGTH = 0xFFFFFFFF
+_EXPLICIT_VRS = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"}
 
 
 @dataclass
@@ -34,6 +37,8 @@ class SliceHeader:
         pixel_spacing: (row spacing, column spacing) in mm, as DICOM Pixel Spacing orders them.
         slope, intercept: Rescale Slope and Intercept (1 and 0 when absent, as for most MR).
         padding_value, padding_limit: Pixel Padding Value and Pixel Padding Range Limit in stored units.
+        pixel_data_offset: file offset of the Pixel Data value, None when the file has no Pixel Data.
+        pixel_data_length: declared Pixel Data length in bytes (``UNDEFINED_LENGTH`` when encapsulated).
     """
 
     path: Path
@@ -64,6 +69,8 @@ class SliceHeader:
     echo_number: int | None = None
     temporal_position: int | None = None
     file_size: int = 0
+    pixel_data_offset: int | None = None
+    pixel_data_length: int | None = None
 
 
 @dataclass
@@ -196,12 +203,20 @@ def read_file_header(path: str | os.PathLike) -> FileHeader:
         ValueError, EOFError: when the header is damaged or truncated.
     """
     path = Path(path)
-    ds = pydicom.dcmread(path, stop_before_pixels=True, force=not _has_preamble(path))
+    with open(path, "rb") as stream:
+        ds = pydicom.dcmread(stream, stop_before_pixels=True, force=not _has_preamble(path))
+        # stop_before_pixels leaves the stream at the Pixel Data tag, so its declared length can be read.
+        pixel_data_offset, pixel_data_length = _pixel_data_location(stream)
     meta = getattr(ds, "file_meta", None)
     transfer_syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
     sop_class = str(ds.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta else ""))
     if not sop_class and "StudyInstanceUID" not in ds:
         raise InvalidDicomError(f"{path} has no SOP Class UID or Study Instance UID")
+    if sop_class != MEDIA_STORAGE_DIRECTORY and (
+        "StudyInstanceUID" not in ds or "SeriesInstanceUID" not in ds
+    ):
+        # pydicom stops quietly at the end of a cut file, so a missing UID is the sign of a truncated header.
+        raise ValueError("the header has no Study or Series Instance UID; the file is probably truncated")
     study_uid = str(ds.get("StudyInstanceUID", ""))
     series_uid = str(ds.get("SeriesInstanceUID", ""))
     header = FileHeader(
@@ -270,6 +285,8 @@ def read_file_header(path: str | os.PathLike) -> FileHeader:
         "padding_limit": padding_limit,
         "image_type": tuple(str(v).upper() for v in (ds.get("ImageType") or ())),
         "file_size": path.stat().st_size,
+        "pixel_data_offset": pixel_data_offset,
+        "pixel_data_length": pixel_data_length,
     }
     if "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds:
         header.slices = _enhanced_slices(ds, common)
@@ -299,6 +316,23 @@ def _enhanced_repetition_time(ds: Dataset) -> float | None:
     shared = shared_seq[0] if shared_seq else None
     timing = _functional_item(None, shared, "MRTimingAndRelatedParametersSequence")
     return _float(timing.get("RepetitionTime")) if timing else None
+
+
+def _pixel_data_location(stream) -> tuple[int | None, int | None]:
+    """Return (value offset, declared length) of a Pixel Data element starting at the stream position."""
+    start = stream.tell()
+    element_header = stream.read(12)
+    if len(element_header) < 8:
+        return None, None
+    if element_header[0:4] == b"\xe0\x7f\x10\x00":
+        order = "<"
+    elif element_header[0:4] == b"\x7f\xe0\x00\x10":
+        order = ">"
+    else:
+        return None, None
+    if element_header[4:6] in _EXPLICIT_VRS and len(element_header) == 12:
+        return start + 12, struct.unpack(order + "I", element_header[8:12])[0]
+    return start + 8, struct.unpack(order + "I", element_header[4:8])[0]
 
 
 def _has_preamble(path: Path) -> bool:

@@ -1,26 +1,21 @@
 """Read one frame's stored pixel values and convert them to physical values (Hounsfield units for CT).
 
-Uncompressed little-endian files take a fast path: the pixel data element is the last element of almost every
-image file, so its bytes are read straight from the end of the file after checking the element header. Every
-other file (compressed, big endian, trailing elements) is decoded by pydicom, which uses pylibjpeg for JPEG,
+Uncompressed little-endian files take a fast path: the header scan records where the Pixel Data value starts,
+so its bytes are read straight from the file without parsing the dataset again. Every other file (compressed, big endian, trailing elements) is decoded by pydicom, which uses pylibjpeg for JPEG,
 JPEG-LS and JPEG 2000. ``pydicom.pixels.pixel_array`` returns stored values without the modality LUT, so the
 rescale here is applied exactly once.
 """
 
 from __future__ import annotations
 
-import os
-import struct
-
 import numpy as np
 from pydicom.pixels import pixel_array
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from greenrfm_core.io.errors import UnreadableSeriesError
-from greenrfm_core.io.headers import SliceHeader
+from greenrfm_core.io.headers import UNDEFINED_LENGTH, SliceHeader
 
 NATIVE_TRANSFER_SYNTAXES = frozenset({str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)})
-_PIXEL_DATA_TAG = b"\xe0\x7f\x10\x00"
 
 
 def expected_pixel_bytes(header: SliceHeader) -> int:
@@ -34,37 +29,47 @@ def _stored_dtype(header: SliceHeader) -> np.dtype:
     return np.dtype(f"<{kind}{header.bits_allocated // 8}")
 
 
-def _read_native_tail(header: SliceHeader) -> np.ndarray | None:
-    """Read a native frame from the end of the file, or return None when the layout is not the simple one."""
+def _read_native(header: SliceHeader) -> np.ndarray | None:
+    """Read an uncompressed little-endian frame straight from the file, or return None for other layouts."""
     if header.transfer_syntax not in NATIVE_TRANSFER_SYNTAXES or header.bits_allocated not in (8, 16, 32):
         return None
-    if header.samples_per_pixel != 1:
+    if header.samples_per_pixel != 1 or header.pixel_data_offset is None:
         return None
     frame_bytes = expected_pixel_bytes(header)
-    total = frame_bytes * header.number_of_frames
-    padded = total + (total % 2)
+    if header.pixel_data_length is None or header.pixel_data_length < frame_bytes * header.number_of_frames:
+        return None
     with open(header.path, "rb") as stream:
-        size = stream.seek(0, os.SEEK_END)
-        start = size - padded
-        if start < 12:
-            return None
-        stream.seek(start - 12)
-        element_header = stream.read(12)
-        explicit = (
-            element_header[0:4] == _PIXEL_DATA_TAG
-            and element_header[4:6] in (b"OW", b"OB")
-            and struct.unpack("<I", element_header[8:12])[0] == padded
-        )
-        implicit = (
-            element_header[4:8] == _PIXEL_DATA_TAG and struct.unpack("<I", element_header[8:12])[0] == padded
-        )
-        if not (explicit or implicit):
-            return None
-        stream.seek(start + (header.frame or 0) * frame_bytes)
+        stream.seek(header.pixel_data_offset + (header.frame or 0) * frame_bytes)
         data = stream.read(frame_bytes)
     if len(data) != frame_bytes:
         return None
     return np.frombuffer(data, dtype=_stored_dtype(header)).reshape(header.rows, header.columns)
+
+
+def truncation_problem(header: SliceHeader) -> str | None:
+    """Describe why a file's pixel data is incomplete, or return None when it looks complete.
+
+    pydicom reads a truncated Pixel Data value without complaint, so the declared length is compared with the
+    file size. Encapsulated (compressed) data has no declared length, so a damaged compressed file is only
+    reported when its pixels are decoded.
+    """
+    if header.pixel_data_offset is None:
+        return f"{header.path} has no Pixel Data element"
+    length = header.pixel_data_length
+    if length is None or length == UNDEFINED_LENGTH:
+        return None
+    available = header.file_size - header.pixel_data_offset
+    if length > available:
+        return (
+            f"{header.path} is truncated: its Pixel Data declares {length} bytes but only {available} remain"
+        )
+    if header.transfer_syntax in NATIVE_TRANSFER_SYNTAXES:
+        needed = expected_pixel_bytes(header) * header.number_of_frames
+        if length < needed:
+            return (
+                f"{header.path} has {length} bytes of Pixel Data where Rows, Columns and Bits need {needed}"
+            )
+    return None
 
 
 def read_stored_frame(header: SliceHeader) -> np.ndarray:
@@ -78,7 +83,7 @@ def read_stored_frame(header: SliceHeader) -> np.ndarray:
             f"{header.path} is a colour image ({header.photometric}); only greyscale CT and MR can be loaded"
         )
     try:
-        fast = _read_native_tail(header)
+        fast = _read_native(header)
         if fast is not None:
             return fast
         frame = pixel_array(header.path, index=header.frame if header.number_of_frames > 1 else None)

@@ -31,7 +31,7 @@ from greenrfm_core.io.headers import (
     read_file_header,
 )
 from greenrfm_core.io.identifiers import short_hash
-from greenrfm_core.io.pixels import NATIVE_TRANSFER_SYNTAXES, expected_pixel_bytes
+from greenrfm_core.io.pixels import truncation_problem
 
 logger = logging.getLogger(__name__)
 
@@ -164,16 +164,11 @@ def _list_files(root: Path) -> list[Path]:
 
 
 def _truncation_warning(slice_header: SliceHeader) -> str | None:
-    """Describe a native-encoded file too short to hold its pixel data, or return None."""
-    if slice_header.transfer_syntax not in NATIVE_TRANSFER_SYNTAXES:
+    """Describe a file whose pixel data is incomplete, or return None."""
+    problem = truncation_problem(slice_header)
+    if problem is None:
         return None
-    expected = expected_pixel_bytes(slice_header) * slice_header.number_of_frames
-    if slice_header.file_size < expected:
-        return (
-            f"{slice_header.path} is truncated: its pixel data needs {expected} bytes but the file has "
-            f"{slice_header.file_size} bytes in total; the file was skipped, so copy it again from the source"
-        )
-    return None
+    return f"{problem}; the file was skipped, so copy it again from the source"
 
 
 def _split_stacks(slices: list[SliceHeader], modality: str) -> list[list[SliceHeader]]:
@@ -319,7 +314,7 @@ def _read_one(path: Path, result: ScanResult) -> FileHeader | None:
     except InvalidDicomError:
         result.non_dicom_files += 1
         return None
-    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError) as error:
+    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError, IndexError) as error:
         message = f"{path} could not be read as DICOM ({type(error).__name__}: {error}); the file was skipped"
         result.warnings.append(message)
         logger.warning("%s", message)
