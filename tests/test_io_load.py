@@ -29,7 +29,7 @@ ANTERIOR_SUPERIOR_MARKER = 400.0
 
 def phantom_array() -> np.ndarray:
     """Return a CT-like array: air, a water ellipse, a block in the patient's left half, one anterior-superior."""
-    z, y, x = np.mgrid[0 : SHAPE[0], 0 : SHAPE[1], 0 : SHAPE[2]]
+    _, y, x = np.mgrid[0 : SHAPE[0], 0 : SHAPE[1], 0 : SHAPE[2]]
     array = np.full(SHAPE, -1000.0, dtype=np.float32)
     inside = ((x - 9.5) / 9.0) ** 2 + ((y - 11.5) / 11.0) ** 2 <= 1.0
     array[inside] = 0.0

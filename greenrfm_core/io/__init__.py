@@ -8,7 +8,7 @@ from greenrfm_core.io.errors import (
     UnreadableSeriesError,
 )
 from greenrfm_core.io.loader import load_mri_study, load_series, load_study
-from greenrfm_core.io.nifti import read_nifti, write_nifti
+from greenrfm_core.io.nifti import is_nifti_path, read_nifti, write_nifti
 from greenrfm_core.io.scan import ScanResult, SeriesInfo, StudyInfo, scan
 from greenrfm_core.io.selection import exclusion_reason, select_series, sequence_label
 
@@ -22,6 +22,7 @@ __all__ = [
     "UnreadableSeriesError",
     "choose_rescale",
     "exclusion_reason",
+    "is_nifti_path",
     "load_mri_study",
     "load_series",
     "load_study",
