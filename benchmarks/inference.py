@@ -1,0 +1,193 @@
+"""Per-study inference latency of lite and standard chest CT models: PyTorch eager vs onnxruntime.
+
+Prints one markdown table: median seconds after warm-up for reading a 300-slice DICOM folder, preprocessing
+to the chest-ct grid (96x192x192), the model with each engine variant, a whole prediction with cached
+preprocessing, and the peak resident memory while the model ran. Full ResNet-18 widths (64-512), random
+weights (latency does not depend on the weights).
+
+Usage: ``nice -n 10 python benchmarks/inference.py [--repeats 3] [--threads N] [--profiles lite standard]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import torch
+
+
+class PeakMemory:
+    """Sample this process's resident set size every 10 ms and keep the maximum (MiB)."""
+
+    def __enter__(self):
+        self.peak = psutil.Process().memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        process = psutil.Process()
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, process.memory_info().rss)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mib(self) -> float:
+        return self.peak / 2**20
+
+
+def median_time(function, repeats: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def make_model_folder(root: Path, profile: str) -> Path:
+    from greenrfm_core.inference import export_model_folder
+    from greenrfm_core.modelfolder import save_model_folder
+    from greenrfm_core.models import ArchitectureConfig, TextEncoderConfig, build_model
+    from greenrfm_core.preprocess import load_spec
+    from greenrfm_core.schemas import load_schema
+
+    schema = load_schema("chest-ct")
+    config = ArchitectureConfig(
+        profile=profile, num_findings=len(schema.findings), text=TextEncoderConfig(kind="none")
+    )
+    model = build_model(config).eval()
+    folder = save_model_folder(
+        root / profile, model, config, schema, load_spec("chest-ct"), provenance={"synthetic": True}
+    )
+    export_model_folder(folder)
+    return folder
+
+
+def onnx_variant(folder: Path, level: str, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+    return lambda x: session.run(None, {"image": x})
+
+
+def torch_variant(folder: Path, channels_last: bool):
+    from greenrfm_core.modelfolder import load_model_folder
+
+    model = load_model_folder(folder, "cpu", with_text=False).model
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last_3d)
+
+    def run(x):
+        tensor = torch.from_numpy(x)
+        if channels_last:
+            tensor = tensor.contiguous(memory_format=torch.channels_last_3d)
+        with torch.inference_mode():
+            return model.image_forward(tensor)
+
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per figure after one warm-up")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: physical cores)")
+    parser.add_argument("--profiles", nargs="+", default=["lite", "standard"], help="profiles to measure")
+    args = parser.parse_args()
+
+    from greenrfm_core.inference import Predictor
+    from greenrfm_core.inference.engines import physical_cores
+    from greenrfm_core.io import load_study, write_dicom_series
+    from greenrfm_core.phantom.chest import render_chest_ct
+    from greenrfm_core.phantom.chest_anatomy import ChestPatient
+    from greenrfm_core.preprocess import cache, load_spec, preprocess_study, preprocess_volume
+
+    threads = args.threads or physical_cores()
+    torch.set_num_threads(threads)
+    root = Path(tempfile.mkdtemp(prefix="greenrfm-bench-"))
+    os.environ["GREENRFM_HOME"] = str(root / "home")
+    rng = np.random.default_rng(0)
+    volume, _ = render_chest_ct(ChestPatient.sample(rng), {"pleural_effusion"}, rng, size="full")
+    dicom_dir = root / "study"
+    write_dicom_series(volume, dicom_dir, modality="CT")
+    spec = load_spec("chest-ct")
+
+    rows = []
+    load_s = median_time(lambda: load_study(dicom_dir), args.repeats)
+    loaded = load_study(dicom_dir)
+    preprocess_s = median_time(lambda: preprocess_volume(loaded, spec), args.repeats)
+    rows.append(("read DICOM folder (300 slices 512x512)", "-", f"{load_s:.3f}", "-"))
+    rows.append(("preprocess to 96x192x192", "-", f"{preprocess_s:.3f}", "-"))
+
+    x = preprocess_volume(loaded, spec)[None, None].astype(np.float32)
+    for profile in args.profiles:
+        folder = make_model_folder(root, profile)
+        variants = {
+            "torch eager": lambda folder=folder: torch_variant(folder, channels_last=False),
+            "torch eager channels-last": lambda folder=folder: torch_variant(folder, channels_last=True),
+            "onnxruntime ORT_ENABLE_ALL": lambda folder=folder: onnx_variant(
+                folder, "ORT_ENABLE_ALL", threads
+            ),
+            "onnxruntime ORT_ENABLE_BASIC": lambda folder=folder: onnx_variant(
+                folder, "ORT_ENABLE_BASIC", threads
+            ),
+        }
+        for name, make in variants.items():
+            run = make()
+            with PeakMemory() as memory:
+                seconds = median_time(lambda run=run: run(x), args.repeats)
+            rows.append((f"model: {name}", profile, f"{seconds:.3f}", f"{memory.mib:.0f}"))
+        for engine in ("torch", "onnx"):
+            predictor = Predictor(folder, engine=engine, device="cpu", threads=threads)
+            preprocess_study(dicom_dir, spec)  # fill the preprocessing cache
+            cached = median_time(lambda predictor=predictor: predictor.predict(dicom_dir), args.repeats)
+            rows.append((f"whole prediction, cached preprocessing ({engine})", profile, f"{cached:.3f}", "-"))
+
+            def cold(predictor=predictor):
+                shutil.rmtree(cache.cache_root())
+                predictor.predict(dicom_dir)
+
+            rows.append(
+                (
+                    f"whole prediction, cold DICOM folder ({engine})",
+                    profile,
+                    f"{median_time(cold, args.repeats):.3f}",
+                    "-",
+                )
+            )
+
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {psutil.cpu_count(logical=False)} physical / "
+        f"{psutil.cpu_count()} logical cores, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM; "
+        f"torch {torch.__version__}, threads {threads}; median of {args.repeats} after 1 warm-up"
+    )
+    print()
+    print("| step | profile | median s | peak RSS MiB |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
