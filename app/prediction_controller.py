@@ -131,9 +131,20 @@ class PredictionController(QObject):
         self.panel.set_busy(True, self.tr("Running {model}...").format(model=entry.name))
         self.window.viewer.clear_heatmap()
 
+        language = "zh" if self.window.language.startswith("zh") else "en"
+        steps = {
+            "load model": self.tr("Loading the model..."),
+            "preprocess": self.tr("Preprocessing the study..."),
+        }
+        steps["model"] = self.tr("Running the model...")
+
         def work(report, cancelled):
-            report(0, 0, "")
-            return self._predictor(entry).predict(volume)
+            report(0, 0, steps["load model"])
+            predictor = self._predictor(entry)
+            predictor.progress = lambda step, fraction: report(
+                int(fraction * 100), 100, steps.get(step, step)
+            )
+            return predictor.predict(volume, lang=language)
 
         self.window.run_task(
             work, lambda prediction: self._on_prediction(entry, prediction), self._on_failure

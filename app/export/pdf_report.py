@@ -15,6 +15,24 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 from app.predictions.results import FindingResult
 
 RESOLUTION_DPI = 150
+# Latin fonts first: with Noto Sans CJK as the first family, Qt 6.12 writes digits that PDF text extraction
+# (and so copy and paste) loses. Qt falls back along the list for Chinese characters.
+REPORT_FONT_FAMILIES = [
+    "DejaVu Sans",
+    "Segoe UI",
+    "Helvetica Neue",
+    "Noto Sans CJK SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+]
+
+
+def _font(size_pt: float, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setFamilies(REPORT_FONT_FAMILIES)
+    font.setPointSizeF(size_pt)
+    font.setBold(bold)
+    return font
 
 
 @dataclass
@@ -85,10 +103,7 @@ def _paint(painter: QPainter, writer: QPdfWriter, content: ReportContent) -> Non
 
     def text_block(text: str, size: float, bold: bool = False, colour: QColor | None = None) -> None:
         nonlocal y
-        font = QFont("Noto Sans CJK SC")
-        font.setPointSizeF(size)
-        font.setBold(bold)
-        painter.setFont(font)
+        painter.setFont(_font(size, bold))
         painter.setPen(colour or QColor(20, 20, 20))
         rect = QRectF(0, y, width, page.height() - y)
         bounds = painter.boundingRect(rect, int(Qt.TextFlag.TextWordWrap), text)
@@ -128,9 +143,7 @@ def _paint(painter: QPainter, writer: QPdfWriter, content: ReportContent) -> Non
                 Qt.TransformationMode.SmoothTransformation,
             )
             painter.drawImage(QRectF(target.x(), target.y(), scaled.width(), scaled.height()), scaled)
-            font = QFont("Noto Sans CJK SC")
-            font.setPointSizeF(8)
-            painter.setFont(font)
+            painter.setFont(_font(8))
             painter.setPen(QColor(60, 60, 60))
             painter.drawText(
                 QRectF(target.x(), target.y() + scaled.height() + 2, cell_width, 14 * points), caption
@@ -148,8 +161,7 @@ def _paint_table(
     )
     columns = (0.0, 0.55, 0.7, 0.85)
     row_height = 11 * points
-    font = QFont("Noto Sans CJK SC")
-    font.setPointSizeF(8)
+    font = _font(8)
     for row_index in range(len(results) + 1):
         top = y + row_index * row_height
         if row_index == 0:
@@ -194,10 +206,9 @@ def study_lines(study: Mapping[str, str], include_identifiers: bool) -> list[tup
     }
     lines = [(label, str(study[key])) for key, label in labels.items() if study.get(key)]
     if include_identifiers:
-        for key, label in (
-            ("patient_name", QCoreApplication.translate("PdfReport", "Patient name")),
-            ("patient_id", QCoreApplication.translate("PdfReport", "Patient ID")),
-        ):
-            if study.get(key):
-                lines.insert(0, (label, str(study[key])))
+        identifiers = [
+            (QCoreApplication.translate("PdfReport", "Patient name"), study.get("patient_name")),
+            (QCoreApplication.translate("PdfReport", "Patient ID"), study.get("patient_id")),
+        ]
+        lines = [(label, str(value)) for label, value in identifiers if value] + lines
     return lines
