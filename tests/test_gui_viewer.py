@@ -16,9 +16,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QWheelEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 pytestmark = pytest.mark.gui
 
@@ -142,16 +142,18 @@ def test_three_views_render_real_pixels(opened, tmp_path):
 def test_axial_marker_is_on_screen_right(opened, phantom, tmp_path):
     viewer = opened.viewer
     i, j, k = marker_index(phantom)
-    assert i > phantom["volume"].array.shape[2] / 2, "the phantom's marker lies on the patient's left (high x)"
+    assert i > phantom["volume"].array.shape[2] / 2, (
+        "the phantom's marker lies on the patient's left (high x)"
+    )
     viewer.set_cursor(int(i), int(j), int(k))
     viewer.apply_preset("bone")
     view = viewer.views["axial"]
     pixels = view.capture()
     x, y = view.world_to_display(np.array([i, j, k]) * np.asarray(phantom["volume"].spacing))
-    height, width, _ = pixels.shape
+    _height, width, _ = pixels.shape
     assert x > width / 2, "patient left must be drawn on the screen's right in the axial view"
     # The marker is about two voxels wide, so look at the brightest pixel within a few pixels of its centre.
-    row, column, mirrored_column = int(round(y)), int(round(x)), int(round(width - 1 - x))
+    row, column, mirrored_column = round(y), round(x), round(width - 1 - x)
     marker_grey = int(pixels[row - 3 : row + 4, column - 3 : column + 4, 0].max())
     mirrored_grey = int(pixels[row - 3 : row + 4, mirrored_column - 3 : mirrored_column + 4, 0].max())
     assert marker_grey > 200, f"marker pixel grey {marker_grey}; expected bright bone"
@@ -177,7 +179,9 @@ def test_scroll_by_wheel_and_keys(opened, qtbot):
     assert not np.array_equal(before, view.capture()), "a different slice must change the pixels"
     for _ in range(10):
         qtbot.keyClick(view, Qt.Key.Key_PageUp)
-    assert viewer.slice_index("axial") == opened.volume.array.shape[0] - 1, "scrolling stops at the last slice"
+    assert viewer.slice_index("axial") == opened.volume.array.shape[0] - 1, (
+        "scrolling stops at the last slice"
+    )
 
 
 def test_window_level_drag_and_presets(opened, qtbot):
@@ -212,7 +216,7 @@ def test_click_moves_linked_crosshair(opened, qtbot):
     k = viewer.slice_index("axial")
     target = np.array([30, 90, k]) * np.asarray(opened.volume.spacing)
     x, y = axial.world_to_display(target)
-    qtbot.mouseClick(axial, Qt.MouseButton.LeftButton, pos=QPoint(int(round(x)), int(round(y))))
+    qtbot.mouseClick(axial, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
     i, j, new_k = viewer.cursor
     assert abs(i - 30) <= 1 and abs(j - 90) <= 1
     assert new_k == k, "a click in the axial view keeps the axial slice"
@@ -263,7 +267,9 @@ def test_predict_heatmap_and_exports(opened, model_folder, qtbot, tmp_path):
     probabilities = [float(panel.table.item(row, 1).text()) for row in range(18)]
     assert all(0.0 <= p <= 1.0 for p in probabilities)
     assert probabilities == sorted(probabilities, reverse=True)
-    assert panel.table.item(0, 0).text() != panel.table.item(0, 0).data(Qt.ItemDataRole.UserRole), "display name"
+    assert panel.table.item(0, 0).text() != panel.table.item(0, 0).data(Qt.ItemDataRole.UserRole), (
+        "display name"
+    )
     assert len(panel.chart.bars.opts["width"]) == 18
 
     view = opened.viewer.views["axial"]
@@ -277,7 +283,9 @@ def test_predict_heatmap_and_exports(opened, model_folder, qtbot, tmp_path):
     with_overlay = view.capture()
     opened.viewer.opacity_slider.setValue(0)
     without_overlay = view.capture()
-    assert np.abs(with_overlay.astype(int) - without_overlay.astype(int)).sum() > 1000, "overlay changes pixels"
+    assert np.abs(with_overlay.astype(int) - without_overlay.astype(int)).sum() > 1000, (
+        "overlay changes pixels"
+    )
     opened.viewer.opacity_slider.setValue(60)
     save_shot(opened, tmp_path, "viewer-heatmap")
 
