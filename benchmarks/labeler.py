@@ -12,7 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-from greenrfm_core.labels import RuleLabeler, evaluate_labels, format_evaluation, read_labels_csv, read_reports
+from greenrfm_core.labels import (
+    RuleLabeler,
+    evaluate_labels,
+    format_evaluation,
+    read_labels_csv,
+    read_reports,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "reports"
 

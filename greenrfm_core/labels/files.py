@@ -90,7 +90,7 @@ def read_labels_csv(path: str | Path, id_column: str | None = None) -> tuple[lis
         if position == id_index:
             continue
         values = {record[position].strip() for record in records[1:] if position < len(record)}
-        values = {value[:-2] if value.endswith(".0") else value for value in values}
+        values = {value.removesuffix(".0") for value in values}
         if values <= allowed and values - {""}:
             finding_columns.append((position, name))
     if not finding_columns:

@@ -13,7 +13,6 @@ import ipaddress
 import json
 import logging
 import os
-import socket
 import sqlite3
 import threading
 import time
@@ -156,7 +155,7 @@ class LLMLabeler:
 
     def cache_key(self, text: str) -> str:
         """Return the cache key of a report: a hash, so no report content or id appears in the cache."""
-        material = "\x1f".join([PROMPT_VERSION, self.config.model, self.schema.digest, text])
+        material = f"{PROMPT_VERSION}\x1f{self.config.model}\x1f{self.schema.digest}\x1f{text}"
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def build_messages(self, text: str) -> list[dict]:
@@ -214,10 +213,10 @@ class LLMLabeler:
                     hint = " (check GREENRFM_LLM_API_KEY)" if error.code in (401, 403) else ""
                     raise LLMError(f"endpoint rejected the request with HTTP {error.code}{hint}") from error
                 last_error = f"HTTP {error.code}"
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 last_error = f"timed out after {self.config.timeout_s:g} s"
             except urllib.error.URLError as error:
-                if isinstance(error.reason, (TimeoutError, socket.timeout)):
+                if isinstance(error.reason, TimeoutError):
                     last_error = f"timed out after {self.config.timeout_s:g} s"
                 else:
                     last_error = f"connection failed: {error.reason}"

@@ -79,12 +79,12 @@ def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]], str]:
     text, encoding = decode_bytes(path.read_bytes(), path)
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # The header row decides the delimiter: report cells often contain commas and semicolons themselves.
+    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max(",;\t", key=header_line.count)
+    if not header_line.count(delimiter):
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records = [record for record in reader if any(cell.strip() for cell in record)]
     if not records:
         raise ReportsError(f"report table {path} is empty")
