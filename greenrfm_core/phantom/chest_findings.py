@@ -185,18 +185,18 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
             axis = np.asarray(end) - np.asarray(start)
             offset = np.cross(axis, rng.normal(size=3))
             offset *= radius / (np.linalg.norm(offset) + 1e-6)
-            paint_sphere(volume, g, tuple(point + offset), float(rng.uniform(3.0, 4.0)), CALCIUM)
+            paint_sphere(volume, g, tuple(point + offset), float(rng.uniform(3.5, 4.5)), CALCIUM)
 
     if "coronary_artery_wall_calcification" in findings:
         hx, hy, hz = anatomy.heart_centre
         rx, ry, rz = anatomy.heart_radii
-        for _ in range(int(rng.integers(6, 11))):
+        for _ in range(int(rng.integers(8, 13))):
             azimuth = rng.uniform(-0.9 * np.pi, -0.1 * np.pi)
             elevation = rng.uniform(0.0, 0.8)
             direction = np.array([np.cos(azimuth) * np.cos(elevation), np.sin(azimuth) * np.cos(elevation),
                                   np.sin(elevation)])
             point = (hx + rx * direction[0], hy + ry * direction[1], hz + rz * direction[2])
-            paint_sphere(volume, g, point, float(rng.uniform(3.0, 3.8)), CALCIUM)
+            paint_sphere(volume, g, point, float(rng.uniform(4.0, 5.0)), CALCIUM)
 
     if "medical_material" in findings:
         side = int(rng.choice([-1, 1]))

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 TASKS = {"chest-ct": CHEST_FINDINGS, "knee-mri": KNEE_FINDINGS}
 PLANE_CODES = {"sagittal": "SAG", "coronal": "COR", "axial": "AX"}
-SEQUENCE_NAMES = {"PD": "PD", "PD_FS": "PD FS", "T1": "T1"}
+SEQUENCE_NAMES = {"PD": "PD", "PD-FS": "PD FS", "T1": "T1"}
 
 
 @dataclass
@@ -197,7 +197,7 @@ def generate_cohort(
             images = {"ct": volume}
         else:
             study = render_knee_mri(drawn, rng, size)
-            images = {f"{PLANE_CODES[p].lower()}_{s.lower()}": v for p, by_seq in study.items() for s, v in by_seq.items()}
+            images = {f"{PLANE_CODES[p].lower()}_{s.lower().replace('-', '_')}": v for p, by_seq in study.items() for s, v in by_seq.items()}
             for volume in images.values():
                 volume.metadata["series_description"] = (
                     f"{PLANE_CODES[volume.metadata['plane']]} {SEQUENCE_NAMES[volume.metadata['sequence']]}")

@@ -19,7 +19,7 @@ KNEE_FINDINGS = (
     "meniscus_medial", "meniscus_lateral", "acl", "pcl", "mcl", "lcl", "cartilage", "bone_marrow_edema",
     "fracture", "effusion_baker_cyst", "synovitis_bursitis", "postoperative", "degenerative_oa", "normal",
 )
-SEQUENCES = ("PD", "PD_FS", "T1")
+SEQUENCES = ("PD", "PD-FS", "T1")
 
 AIR, FAT, MUSCLE, CORTEX, MARROW, CARTILAGE, FLUID, LOW, EDEMA, SYNOVIUM, METAL = range(11)
 # Signal per label (rows) for PD, PD fat-sat and T1 (columns), arbitrary scanner units.
