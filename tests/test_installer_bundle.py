@@ -113,6 +113,10 @@ def test_package_datas_include_schemas_and_specs():
         ("_internal/PySide6/Qt/lib/libQt6Quick.so.6", True),
         ("_internal/PySide6/Qt/lib/libQt6Widgets.so.6", False),
         ("_internal/torch/testing/_comparison.py", False),
+        ("_internal/torch/bin/test_api", True),
+        ("_internal/torch/bin/TCPStoreTest", True),
+        ("_internal/torch/bin/torch_shm_manager", False),
+        ("_internal/torch/lib/libtorchbind_test.so", True),
         ("_internal\\torch\\include\\c10\\macros.h", True),
     ],
 )
@@ -140,14 +144,6 @@ def test_split_scripts():
     cli = bundle_contents.split_scripts(scripts, "launch_greenrfm", ["launch_studio"])
     assert [entry[0] for entry in studio] == ["pyiboot01_bootstrap", "pyi_rth_pkgutil", "launch_studio"]
     assert [entry[0] for entry in cli] == ["pyiboot01_bootstrap", "pyi_rth_pkgutil", "launch_greenrfm"]
-
-
-def test_without_gui_modules():
-    pure = [
-        (name, "/x", "PYMODULE")
-        for name in ("app.main", "PySide6.QtCore", "vtkmodules.all", "greenrfm_core.cli", "torch")
-    ]
-    assert [entry[0] for entry in bundle_contents.without_gui_modules(pure)] == ["greenrfm_core.cli", "torch"]
 
 
 def _fake_bundle(root: Path, platform: str = "linux") -> Path:

@@ -14,9 +14,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "installers" / "linux"))
 from check_bundle import FORBIDDEN_PATTERNS
 
-# Top-level packages the GUI needs and the command line does not; the CLI executable's archive omits them.
-GUI_ONLY_PACKAGES = ("app", "PySide6", "shiboken6", "vtkmodules", "vtk", "pyqtgraph")
-
 # Modules that optional imports would pull in although the application never uses them.
 EXCLUDED_MODULES = [
     "tkinter",
@@ -36,6 +33,11 @@ EXCLUDED_MODULES = [
     "tensorboard",
     "torch.utils.tensorboard",
     "torch.utils.benchmark",
+    "torch.fx.passes.tests",
+    # transformers and huggingface_hub probe for these optionally; nothing here downloads from the hub.
+    "sklearn",
+    "hf_xet",
+    "kernels",
     "PySide6.QtQml",
     "PySide6.QtQuick",
     "PySide6.QtQuickWidgets",
@@ -149,8 +151,3 @@ def split_scripts(scripts: list[tuple], entry_script: str, other_entry_scripts: 
     then keeps the runtime hooks and its own entry script and drops the others.
     """
     return [entry for entry in scripts if entry[0] == entry_script or entry[0] not in other_entry_scripts]
-
-
-def without_gui_modules(pure: list[tuple]) -> list[tuple]:
-    """Drop the GUI packages from a module TOC, for the command-line executable's archive."""
-    return [entry for entry in pure if entry[0].split(".")[0] not in GUI_ONLY_PACKAGES]
