@@ -34,12 +34,16 @@ def _read_csv(path):
 @pytest.fixture(scope="module")
 def chest_cohort(tmp_path_factory):
     out = tmp_path_factory.mktemp("chest")
-    return generate_cohort("chest-ct", 4, out, fmt="dicom", language="en", seed=11, prevalence=0.4, hedge_rate=0.3)
+    return generate_cohort(
+        "chest-ct", 4, out, fmt="dicom", language="en", seed=11, prevalence=0.4, hedge_rate=0.3
+    )
 
 
 def _world_to_index(volume, point):
-    ijk = np.linalg.solve(volume.direction @ np.diag(volume.spacing), np.asarray(point) - np.asarray(volume.origin))
-    return tuple(int(round(v)) for v in ijk[::-1])
+    ijk = np.linalg.solve(
+        volume.direction @ np.diag(volume.spacing), np.asarray(point) - np.asarray(volume.origin)
+    )
+    return tuple(round(v) for v in ijk[::-1])
 
 
 def test_dicom_study_loads_with_ct_values(chest_cohort):
@@ -69,11 +73,11 @@ def test_cohort_csv_files(chest_cohort):
 
 def test_marker_on_patient_left(chest_cohort):
     volume = load_study(chest_cohort.out_dir / "PH0002")
-    nz, ny, nx = volume.array.shape
+    nz, _, nx = volume.array.shape
     # The marker is the densest block in the lateral body wall at mid height.
-    slab = volume.array[int(0.45 * nz):int(0.65 * nz)]
-    left = slab[:, :, int(0.75 * nx):].max()
-    right = slab[:, :, :int(0.25 * nx)].max()
+    slab = volume.array[int(0.45 * nz) : int(0.65 * nz)]
+    left = slab[:, :, int(0.75 * nx) :].max()
+    right = slab[:, :, : int(0.25 * nx)].max()
     assert left > 800
     assert right < 800
 
@@ -93,7 +97,9 @@ def _posterior_base_fluid_fraction(volume, healthy, landmarks):
     nz = volume.array.shape[0]
     y = (np.arange(volume.array.shape[1]) * volume.spacing[1] + volume.origin[1])[None, :, None]
     lung_centre_y = landmarks["lung_centres"][1][1]
-    region = (healthy > -950) & (healthy < -700) & (y > lung_centre_y) & (np.arange(nz)[:, None, None] < 0.4 * nz)
+    region = (
+        (healthy > -950) & (healthy < -700) & (y > lung_centre_y) & (np.arange(nz)[:, None, None] < 0.4 * nz)
+    )
     values = volume.array[region]
     return float(((values > -30) & (values < 60)).mean())
 
@@ -101,7 +107,9 @@ def _posterior_base_fluid_fraction(volume, healthy, landmarks):
 def test_pleural_effusion_rendered_posterior_base():
     patient = ChestPatient.sample(np.random.default_rng(7))
     healthy, landmarks = render_chest_ct(patient, set(), np.random.default_rng(8), "small")
-    effusion, effusion_landmarks = render_chest_ct(patient, {"pleural_effusion"}, np.random.default_rng(8), "small")
+    effusion, effusion_landmarks = render_chest_ct(
+        patient, {"pleural_effusion"}, np.random.default_rng(8), "small"
+    )
     assert effusion_landmarks["pleural_effusion_sides"]
     assert _posterior_base_fluid_fraction(effusion, healthy.array, landmarks) > 0.1
     assert _posterior_base_fluid_fraction(healthy, healthy.array, landmarks) < 0.01
@@ -111,7 +119,7 @@ def test_pleural_effusion_rendered_posterior_base():
 
 def test_cardiomegaly_enlarges_heart():
     patient = ChestPatient.sample(np.random.default_rng(2))
-    normal, landmarks = render_chest_ct(patient, set(), np.random.default_rng(4), "small")
+    normal, _ = render_chest_ct(patient, set(), np.random.default_rng(4), "small")
     enlarged, _ = render_chest_ct(patient, {"cardiomegaly"}, np.random.default_rng(4), "small")
     lung_before = (normal.array > -950) & (normal.array < -700)
     heart_after = (enlarged.array > -20) & (enlarged.array < 100)
@@ -179,8 +187,25 @@ def test_knee_effusion_is_bright_on_fat_saturated():
 
 
 def test_cli_writes_cohort(tmp_path, capsys):
-    code = cli_main(["phantom", "--task", "knee-mri", "--n", "1", "--out", str(tmp_path), "--format", "nifti",
-                     "--lang", "zh", "--seed", "2", "--prevalence", "0.5"])
+    code = cli_main(
+        [
+            "phantom",
+            "--task",
+            "knee-mri",
+            "--n",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--format",
+            "nifti",
+            "--lang",
+            "zh",
+            "--seed",
+            "2",
+            "--prevalence",
+            "0.5",
+        ]
+    )
     assert code == 0
     assert "wrote 1 knee-mri studies" in capsys.readouterr().out
     assert len(list((tmp_path / "PH0001").glob("*.nii.gz"))) == 9

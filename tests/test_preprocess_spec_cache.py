@@ -102,8 +102,9 @@ def test_padding_uses_air_value():
 
 
 def test_mri_percentile_fixed_grid():
-    spec = override_spec(load_spec("knee-mri"), shape={"sagittal": [8, 32, 32], "coronal": [32, 8, 32],
-                                                        "axial": [32, 32, 8]})
+    spec = override_spec(
+        load_spec("knee-mri"), shape={"sagittal": [8, 32, 32], "coronal": [32, 8, 32], "axial": [32, 32, 8]}
+    )
     rng = np.random.default_rng(0)
     array = rng.uniform(100, 900, size=(100, 100, 20)).astype(np.float32)
     volume = Volume(array, spacing=(4.0, 1.2, 1.2), modality="MR")

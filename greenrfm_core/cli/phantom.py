@@ -33,13 +33,21 @@ def register(subparsers) -> None:
     parser.add_argument("--format", choices=["dicom", "nifti"], default="dicom", help="image format")
     parser.add_argument("--lang", choices=["en", "zh"], default="en", help="report language")
     parser.add_argument(
-        "--size", choices=["small", "full"], default="small",
+        "--size",
+        choices=["small", "full"],
+        default="small",
         help="small: chest 128x128x64 at 2.8x2.8x4 mm, knee 128x128 at 1.25 mm; "
         "full: chest 512x512x300 at 0.7x0.7x1 mm, knee 384x384 at 0.42 mm",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same cohort")
-    parser.add_argument("--prevalence", type=_prevalence, default=0.3,
-                        help="probability that each finding is present, 0..1 (default 0.3)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed; the same seed gives the same cohort"
+    )
+    parser.add_argument(
+        "--prevalence",
+        type=_prevalence,
+        default=0.3,
+        help="probability that each finding is present, 0..1 (default 0.3)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -48,7 +56,13 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     summary = generate_cohort(
-        args.task, args.n, args.out, fmt=args.format, language=args.lang, size=args.size, seed=args.seed,
+        args.task,
+        args.n,
+        args.out,
+        fmt=args.format,
+        language=args.lang,
+        size=args.size,
+        seed=args.seed,
         prevalence=args.prevalence,
     )
     elapsed = time.perf_counter() - started

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from greenrfm_core.phantom.chest_anatomy import AIR, ChestAnatomy, ChestPatient
-from greenrfm_core.phantom.chest_findings import CHEST_FINDINGS, adjust_patient, draw_after_anatomy, draw_mediastinal
+from greenrfm_core.phantom.chest_findings import (
+    CHEST_FINDINGS,
+    adjust_patient,
+    draw_after_anatomy,
+    draw_mediastinal,
+)
 from greenrfm_core.phantom.geometry import Grid
 from greenrfm_core.volume import Volume
 
@@ -67,6 +72,11 @@ def render_chest_ct(
         lung_centres=anatomy.lung_centres,
         lung_radii=anatomy.lung_radii,
     )
-    result = Volume(volume, spacing=grid.spacing, origin=grid.origin(), modality="CT",
-                    metadata={"series_description": "Phantom chest CT"})
+    result = Volume(
+        volume,
+        spacing=grid.spacing,
+        origin=grid.origin(),
+        modality="CT",
+        metadata={"series_description": "Phantom chest CT"},
+    )
     return result, landmarks

@@ -55,8 +55,14 @@ class ChestPatient:
         """Draw a plausible adult body habitus."""
         targets = []
         for side in (-1, 1):
-            for fx, fy, fz in ((0.62, -0.35, 0.78), (0.72, 0.35, 0.8), (0.7, -0.4, 0.42),
-                               (0.62, 0.5, 0.3), (0.8, 0.1, 0.36), (0.55, 0.0, 0.9)):
+            for fx, fy, fz in (
+                (0.62, -0.35, 0.78),
+                (0.72, 0.35, 0.8),
+                (0.7, -0.4, 0.42),
+                (0.62, 0.5, 0.3),
+                (0.8, 0.1, 0.36),
+                (0.55, 0.0, 0.9),
+            ):
                 jitter = rng.uniform(-0.06, 0.06, size=3)
                 targets.append((side, fx + jitter[0], fy + jitter[1], fz + jitter[2] / 2))
         return cls(
@@ -83,7 +89,10 @@ class ChestAnatomy:
         self.a, self.b, self.cx, self.cy = p.half_width, p.half_depth, p.centre_x, p.centre_y
         self.length = grid.length_z
         lung_x = 0.5 * self.a
-        self.lung_centres = {-1: (self.cx - lung_x, self.cy + 0.05 * self.b), 1: (self.cx + lung_x, self.cy + 0.05 * self.b)}
+        self.lung_centres = {
+            -1: (self.cx - lung_x, self.cy + 0.05 * self.b),
+            1: (self.cx + lung_x, self.cy + 0.05 * self.b),
+        }
         self.lung_radii = (0.36 * self.a, 0.72 * self.b)
         self.apex_z = 0.97 * self.length
         heart_radii = np.array([0.30 * self.a, 0.36 * self.b, 0.14 * self.length]) * p.heart_scale
@@ -96,16 +105,28 @@ class ChestAnatomy:
         )
         x_aorta, y_aorta = self.cx + 0.22 * self.a, self.cy + 0.40 * self.b
         self.aorta_segments = [
-            ((self.cx - 0.05 * self.a, self.cy - 0.2 * self.b, self.heart_centre[2] + 0.5 * heart_radii[2]),
-             (self.cx - 0.05 * self.a, self.cy - 0.15 * self.b, 0.8 * self.length), 15.0),
-            ((self.cx - 0.05 * self.a, self.cy - 0.15 * self.b, 0.8 * self.length),
-             (x_aorta, y_aorta, 0.8 * self.length), 13.0),
+            (
+                (
+                    self.cx - 0.05 * self.a,
+                    self.cy - 0.2 * self.b,
+                    self.heart_centre[2] + 0.5 * heart_radii[2],
+                ),
+                (self.cx - 0.05 * self.a, self.cy - 0.15 * self.b, 0.8 * self.length),
+                15.0,
+            ),
+            (
+                (self.cx - 0.05 * self.a, self.cy - 0.15 * self.b, 0.8 * self.length),
+                (x_aorta, y_aorta, 0.8 * self.length),
+                13.0,
+            ),
             ((x_aorta, y_aorta, 0.8 * self.length), (x_aorta, y_aorta, -10.0), 12.0),
         ]
         self.svc_top = (self.cx - 0.2 * self.a, self.cy - 0.1 * self.b, 0.82 * self.length)
         self.carina = (self.cx, self.cy + 0.1 * self.b, 0.68 * self.length)
-        self.hila = {side: (self.cx + side * 0.33 * self.a, self.cy + 0.1 * self.b, 0.6 * self.length)
-                     for side in (-1, 1)}
+        self.hila = {
+            side: (self.cx + side * 0.33 * self.a, self.cy + 0.1 * self.b, 0.6 * self.length)
+            for side in (-1, 1)
+        }
         self.spine_y = self.cy + 0.5 * self.b
         self.lung = np.zeros(grid.shape, dtype=bool)
         self.airways: list[tuple[tuple, tuple]] = []
@@ -125,7 +146,11 @@ class ChestAnatomy:
         cx, cy = self.lung_centres[side]
         rx, ry = self.lung_radii
         radial = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2
-        return self.diaphragm_z(side) - 0.06 * self.length * radial - 0.04 * self.length * np.clip((y - cy) / ry, 0, 1)
+        return (
+            self.diaphragm_z(side)
+            - 0.06 * self.length * radial
+            - 0.04 * self.length * np.clip((y - cy) / ry, 0, 1)
+        )
 
     def lung_mask_function(self, side: int):
         cx, cy = self.lung_centres[side]
@@ -152,19 +177,40 @@ class ChestAnatomy:
         a, b, cx, cy = self.a, self.b, self.cx, self.cy
         full_z = (-1.0, L + 1.0)
         table_y = cy + b + 12.0
-        paint(volume, g, (-0.9 * g.x[-1], table_y, full_z[0]), (0.9 * g.x[-1], table_y + 8, full_z[1]),
-              lambda x, y, z: np.ones(np.broadcast_shapes(x.shape, y.shape, z.shape), bool), TABLE)
+        paint(
+            volume,
+            g,
+            (-0.9 * g.x[-1], table_y, full_z[0]),
+            (0.9 * g.x[-1], table_y + 8, full_z[1]),
+            lambda x, y, z: np.ones(np.broadcast_shapes(x.shape, y.shape, z.shape), bool),
+            TABLE,
+        )
 
         def body(shrink):
-            return lambda x, y, z: (np.abs((x - cx) / (a - shrink)) ** 2.3 + np.abs((y - cy) / (b - shrink)) ** 2.3
-                                    <= 1.0) & (z > -2)
+            return lambda x, y, z: (
+                (np.abs((x - cx) / (a - shrink)) ** 2.3 + np.abs((y - cy) / (b - shrink)) ** 2.3 <= 1.0)
+                & (z > -2)
+            )
 
         paint(volume, g, (cx - a, cy - b, full_z[0]), (cx + a, cy + b, full_z[1]), body(0.0), FAT)
-        paint(volume, g, (cx - a, cy - b, full_z[0]), (cx + a, cy + b, full_z[1]), body(p.fat_thickness), SOFT_TISSUE)
+        paint(
+            volume,
+            g,
+            (cx - a, cy - b, full_z[0]),
+            (cx + a, cy + b, full_z[1]),
+            body(p.fat_thickness),
+            SOFT_TISSUE,
+        )
         # Liver under the right hemidiaphragm.
         liver_top = self.diaphragm_z(-1)
-        paint(volume, g, (cx - 0.85 * a, cy - 0.8 * b, -1), (cx + 0.2 * a, cy + 0.6 * b, liver_top),
-              ellipsoid((cx - 0.3 * a, cy - 0.1 * b, liver_top - 0.5 * L), (0.62 * a, 0.72 * b, 0.5 * L)), LIVER)
+        paint(
+            volume,
+            g,
+            (cx - 0.85 * a, cy - 0.8 * b, -1),
+            (cx + 0.2 * a, cy + 0.6 * b, liver_top),
+            ellipsoid((cx - 0.3 * a, cy - 0.1 * b, liver_top - 0.5 * L), (0.62 * a, 0.72 * b, 0.5 * L)),
+            LIVER,
+        )
 
         for side in (-1, 1):
             lcx, lcy = self.lung_centres[side]
@@ -191,7 +237,13 @@ class ChestAnatomy:
         layers += [(3.0, FAT), (0.0, SOFT_TISSUE + 5), (-9.0, blood)]
         for grow, value in layers:
             radii = tuple(r + grow for r in self.heart_radii)
-            paint(volume, g, *ellipsoid_box(self.heart_centre, radii), ellipsoid(self.heart_centre, radii), value)
+            paint(
+                volume,
+                g,
+                *ellipsoid_box(self.heart_centre, radii),
+                ellipsoid(self.heart_centre, radii),
+                value,
+            )
 
     def draw_vessels_and_airways(self, volume: np.ndarray) -> None:
         """Draw the aorta, SVC, oesophagus, trachea and bronchial tree."""
@@ -199,7 +251,9 @@ class ChestAnatomy:
         blood = CONTRAST_BLOOD if p.contrast else BLOOD
         for start, end, radius in self.aorta_segments:
             paint_capsule(volume, g, start, end, radius, blood)
-        paint_capsule(volume, g, self.svc_top, (self.svc_top[0], self.svc_top[1], self.heart_centre[2] + 20), 9.0, blood)
+        paint_capsule(
+            volume, g, self.svc_top, (self.svc_top[0], self.svc_top[1], self.heart_centre[2] + 20), 9.0, blood
+        )
         oesophagus = (self.cx + 0.05 * self.a, self.cy + 0.28 * self.b)
         paint_capsule(volume, g, (*oesophagus, -5.0), (*oesophagus, L + 5), 7.0, SOFT_TISSUE)
 
@@ -228,13 +282,18 @@ class ChestAnatomy:
         paint_capsule(volume, g, (cx, spine_y, -5.0), (cx, spine_y, L + 5), radius, BONE)
         paint_capsule(volume, g, (cx, spine_y, -5.0), (cx, spine_y, L + 5), radius - 2.5, CANCELLOUS)
         for disc_z in np.arange(12.0, L, 28.0):
-            paint_capsule(volume, g, (cx, spine_y, disc_z - 2.5), (cx, spine_y, disc_z + 2.5), radius - 0.5, 80.0)
+            paint_capsule(
+                volume, g, (cx, spine_y, disc_z - 2.5), (cx, spine_y, disc_z + 2.5), radius - 0.5, 80.0
+            )
         canal_y = spine_y + radius + 8.0
         paint_capsule(volume, g, (cx, canal_y + 8.0, -5.0), (cx, canal_y + 8.0, L + 5), 6.0, BONE)
-        paint_capsule(volume, g, (cx, canal_y + 10.0, -5.0), (cx, min(cy + 0.86 * b, canal_y + 30.0), -5.0), 4.0, BONE)
+        paint_capsule(
+            volume, g, (cx, canal_y + 10.0, -5.0), (cx, min(cy + 0.86 * b, canal_y + 30.0), -5.0), 4.0, BONE
+        )
         paint_capsule(volume, g, (cx, canal_y, -5.0), (cx, canal_y, L + 5), 8.0, 20.0)
 
         for rib_z in np.arange(0.1 * L, 0.95 * L, 0.085 * L):
+
             def rib(x, y, z, rib_z=rib_z):
                 ring = np.sqrt(((x - cx) / a) ** 2 + ((y - cy) / b) ** 2)
                 on_ring = np.abs(ring - 0.87) * b < 4.5
@@ -250,9 +309,21 @@ class ChestAnatomy:
         marker_z = MARKER_Z_FRACTION * L
         low = (marker_x - MARKER_SIZE[0] / 2, cy - MARKER_SIZE[1] / 2, marker_z - MARKER_SIZE[2] / 2)
         high = (marker_x + MARKER_SIZE[0] / 2, cy + MARKER_SIZE[1] / 2, marker_z + MARKER_SIZE[2] / 2)
-        paint(volume, g, low, high,
-              lambda x, y, z: (x >= low[0]) & (x <= high[0]) & (y >= low[1]) & (y <= high[1]) & (z >= low[2]) & (z <= high[2]),
-              MARKER)
+        paint(
+            volume,
+            g,
+            low,
+            high,
+            lambda x, y, z: (
+                (x >= low[0])
+                & (x <= high[0])
+                & (y >= low[1])
+                & (y <= high[1])
+                & (z >= low[2])
+                & (z <= high[2])
+            ),
+            MARKER,
+        )
         self.marker_centre = (marker_x, cy, marker_z)
 
     def _draw_lung_vessels(self, volume: np.ndarray) -> None:
@@ -260,6 +331,9 @@ class ChestAnatomy:
         for side, hilum in self.hila.items():
             lcx, lcy = self.lung_centres[side]
             for _ in range(8):
-                target = (lcx + side * rng.uniform(0, 0.25) * self.a, lcy + rng.uniform(-0.5, 0.5) * self.b,
-                          rng.uniform(0.25, 0.85) * self.length)
+                target = (
+                    lcx + side * rng.uniform(0, 0.25) * self.a,
+                    lcy + rng.uniform(-0.5, 0.5) * self.b,
+                    rng.uniform(0.25, 0.85) * self.length,
+                )
                 paint_capsule(volume, self.grid, hilum, target, 1.8, SOFT_TISSUE, within=self.lung)

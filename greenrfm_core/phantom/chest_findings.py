@@ -8,6 +8,8 @@ mid-lung region with air bronchograms (consolidation), and so on.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from greenrfm_core.phantom.chest_anatomy import AIR, FLUID, SOFT_TISSUE, ChestAnatomy, ChestPatient
@@ -52,14 +54,18 @@ def adjust_patient(patient: ChestPatient, findings: set[str], rng: np.random.Gen
         patient.elevated_side = int(rng.choice([-1, 1]))
 
 
-def _random_lung_point(anatomy: ChestAnatomy, rng, side=None, z_range=(0.3, 0.8), y_range=(-0.5, 0.5),
-                       x_range=(-0.55, 0.55)):
+def _random_lung_point(
+    anatomy: ChestAnatomy, rng, side=None, z_range=(0.3, 0.8), y_range=(-0.5, 0.5), x_range=(-0.55, 0.55)
+):
     side = side if side is not None else int(rng.choice([-1, 1]))
     lcx, lcy = anatomy.lung_centres[side]
     rx, ry = anatomy.lung_radii
     for _ in range(50):
-        point = (lcx + rng.uniform(*x_range) * rx, lcy + rng.uniform(*y_range) * ry,
-                 rng.uniform(*z_range) * anatomy.length)
+        point = (
+            lcx + rng.uniform(*x_range) * rx,
+            lcy + rng.uniform(*y_range) * ry,
+            rng.uniform(*z_range) * anatomy.length,
+        )
         if anatomy.lung_mask_function(side)(np.float32(point[0]), np.float32(point[1]), np.float32(point[2])):
             return point
     return (lcx, lcy, 0.5 * anatomy.length)
@@ -69,12 +75,20 @@ def draw_mediastinal(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[st
     """Draw lymph nodes and a hiatal hernia; call after the mediastinal fat and heart, before vessels."""
     g, a, b, cx, cy, L = anatomy.grid, anatomy.a, anatomy.b, anatomy.cx, anatomy.cy, anatomy.length
     if "lymphadenopathy" in findings:
-        stations = [(-0.1, 0.02, 0.74), (0.1, 0.0, 0.7), (0.0, 0.22, 0.6), (-0.15, 0.08, 0.6), (0.15, 0.1, 0.58),
-                    (0.0, -0.38, 0.72)]
+        stations = [
+            (-0.1, 0.02, 0.74),
+            (0.1, 0.0, 0.7),
+            (0.0, 0.22, 0.6),
+            (-0.15, 0.08, 0.6),
+            (0.15, 0.1, 0.58),
+            (0.0, -0.38, 0.72),
+        ]
         chosen = rng.choice(len(stations), size=int(rng.integers(3, 6)), replace=False)
         for index in chosen:
             fx, fy, fz = stations[index]
-            paint_sphere(volume, g, (cx + fx * a, cy + fy * b, fz * L), float(rng.uniform(10, 14)), SOFT_TISSUE)
+            paint_sphere(
+                volume, g, (cx + fx * a, cy + fy * b, fz * L), float(rng.uniform(10, 14)), SOFT_TISSUE
+            )
     if "hiatal_hernia" in findings:
         radius = float(rng.uniform(22, 30))
         centre = (cx + 0.08 * a, cy + 0.25 * b, anatomy.diaphragm_z(1) + radius * 0.8)
@@ -82,13 +96,27 @@ def draw_mediastinal(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[st
         # Supine patient: gas rises anteriorly (smaller y) and fluid layers posteriorly.
         inner = radius - 3.5
         low, high = ellipsoid_box(centre, (inner,) * 3)
-        paint(volume, g, low, high, lambda x, y, z: ellipsoid(centre, (inner,) * 3)(x, y, z) & (y < centre[1] + 4), AIR)
-        paint(volume, g, low, high, lambda x, y, z: ellipsoid(centre, (inner,) * 3)(x, y, z) & (y >= centre[1] + 4), FLUID)
+        paint(
+            volume,
+            g,
+            low,
+            high,
+            lambda x, y, z: ellipsoid(centre, (inner,) * 3)(x, y, z) & (y < centre[1] + 4),
+            AIR,
+        )
+        paint(
+            volume,
+            g,
+            low,
+            high,
+            lambda x, y, z: ellipsoid(centre, (inner,) * 3)(x, y, z) & (y >= centre[1] + 4),
+            FLUID,
+        )
 
 
 def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[str], rng) -> dict:
     """Draw the parenchymal, pleural, calcified and metallic findings; returns landmarks for tests."""
-    g, a, b, cx, cy, L = anatomy.grid, anatomy.a, anatomy.b, anatomy.cx, anatomy.cy, anatomy.length
+    g, a, cx, L = anatomy.grid, anatomy.a, anatomy.cx, anatomy.length
     lung = anatomy.lung
     landmarks: dict = {}
 
@@ -96,8 +124,11 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
         x, y, z = g.x[None, None, :], g.y[None, :, None], g.z[:, None, None]
         period = float(rng.uniform(38, 50))
         phase = rng.uniform(0, 2 * np.pi, size=3)
-        pattern = (np.sin(x / period * np.pi + phase[0]) * np.sin(y / period * np.pi + phase[1])
-                   * np.sin(z / period * np.pi + phase[2]))
+        pattern = (
+            np.sin(x / period * np.pi + phase[0])
+            * np.sin(y / period * np.pi + phase[1])
+            * np.sin(z / period * np.pi + phase[2])
+        )
         region = lung & (volume < -800)
         volume[region] = np.where(np.broadcast_to(pattern, volume.shape)[region] > 0, -700.0, -930.0)
 
@@ -109,17 +140,24 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
     if "interlobular_septal_thickening" in findings:
         x, y, z = g.x[None, None, :], g.y[None, :, None], g.z[:, None, None]
         period, half_width = 13.0, 1.4
-        lines = ((np.abs(((x + rng.uniform(0, period)) % period) - period / 2) < half_width)
-                 | (np.abs(((y + rng.uniform(0, period)) % period) - period / 2) < half_width)
-                 | (np.abs(((z + rng.uniform(0, period)) % period) - period / 2) < half_width))
+        lines = (
+            (np.abs(((x + rng.uniform(0, period)) % period) - period / 2) < half_width)
+            | (np.abs(((y + rng.uniform(0, period)) % period) - period / 2) < half_width)
+            | (np.abs(((z + rng.uniform(0, period)) % period) - period / 2) < half_width)
+        )
         septa = lung & lines & (z < 0.75 * L)
         volume[septa] = -150.0
 
     if "pulmonary_fibrotic_sequela" in findings:
         for _ in range(int(rng.integers(5, 9))):
             side = int(rng.choice([-1, 1]))
-            start = _random_lung_point(anatomy, rng, side=side, z_range=(0.55, 0.88), x_range=(0.2, 0.8)
-                                       if side > 0 else (-0.8, -0.2))
+            start = _random_lung_point(
+                anatomy,
+                rng,
+                side=side,
+                z_range=(0.55, 0.88),
+                x_range=(0.2, 0.8) if side > 0 else (-0.8, -0.2),
+            )
             direction = rng.normal(size=3)
             direction /= np.linalg.norm(direction)
             end = tuple(s + d * rng.uniform(35, 60) for s, d in zip(start, direction))
@@ -158,8 +196,15 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
             lateral = np.clip(side * (x - lcx) / rx + 0.6, 0.0, 1.6) / 1.6
             return (above_base < height * lateral) & (y < lcy + 0.25 * ry)
 
-        paint(volume, g, (lcx - rx, lcy - ry, 0), (lcx + rx, lcy + ry, anatomy.diaphragm_z(side) + height),
-              wedge, 25.0, within=lung)
+        paint(
+            volume,
+            g,
+            (lcx - rx, lcy - ry, 0),
+            (lcx + rx, lcy + ry, anatomy.diaphragm_z(side) + height),
+            wedge,
+            25.0,
+            within=lung,
+        )
 
     if "pleural_effusion" in findings:
         sides = [-1, 1] if rng.random() < 0.5 else [int(rng.choice([-1, 1]))]
@@ -193,8 +238,9 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
         for _ in range(int(rng.integers(8, 13))):
             azimuth = rng.uniform(-0.9 * np.pi, -0.1 * np.pi)
             elevation = rng.uniform(0.0, 0.8)
-            direction = np.array([np.cos(azimuth) * np.cos(elevation), np.sin(azimuth) * np.cos(elevation),
-                                  np.sin(elevation)])
+            direction = np.array(
+                [np.cos(azimuth) * np.cos(elevation), np.sin(azimuth) * np.cos(elevation), np.sin(elevation)]
+            )
             point = (hx + rx * direction[0], hy + ry * direction[1], hz + rz * direction[2])
             paint_sphere(volume, g, point, float(rng.uniform(4.0, 5.0)), CALCIUM)
 
@@ -203,13 +249,22 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
         gen_x = cx + side * 0.45 * a
         gen_y = anatomy.body_front_y(gen_x) + 9.0
         gen_z = 0.78 * L
-        paint(volume, g, (gen_x - 22, gen_y - 5, gen_z - 20), (gen_x + 22, gen_y + 5, gen_z + 20),
-              lambda x, y, z: np.ones(np.broadcast_shapes(x.shape, y.shape, z.shape), bool), METAL)
+        paint(
+            volume,
+            g,
+            (gen_x - 22, gen_y - 5, gen_z - 20),
+            (gen_x + 22, gen_y + 5, gen_z + 20),
+            lambda x, y, z: np.ones(np.broadcast_shapes(x.shape, y.shape, z.shape), bool),
+            METAL,
+        )
         hx, hy, hz = anatomy.heart_centre
         rx, ry, rz = anatomy.heart_radii
-        path = [(gen_x, gen_y, gen_z), anatomy.svc_top, (anatomy.svc_top[0], anatomy.svc_top[1], hz + 10),
-                (hx - 0.2 * rx, hy - 0.4 * ry, hz - 0.3 * rz)]
-        for start, end in zip(path[:-1], path[1:]):
+        path = [
+            (gen_x, gen_y, gen_z),
+            anatomy.svc_top,
+            (anatomy.svc_top[0], anatomy.svc_top[1], hz + 10),
+            (hx - 0.2 * rx, hy - 0.4 * ry, hz - 0.3 * rz),
+        ]
+        for start, end in itertools.pairwise(path):
             paint_capsule(volume, g, start, end, 1.8, METAL)
     return landmarks
-

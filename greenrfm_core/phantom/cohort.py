@@ -71,8 +71,14 @@ def to_acquisition_frame(volume: Volume, plane: str) -> Volume:
         spacing = (sx, sz, sy)
     else:
         raise ValueError(f"plane must be sagittal, coronal or axial; got {plane!r}")
-    return Volume(native, spacing=spacing, origin=(ox, oy, top), direction=direction,
-                  modality=volume.modality, metadata=dict(volume.metadata))
+    return Volume(
+        native,
+        spacing=spacing,
+        origin=(ox, oy, top),
+        direction=direction,
+        modality=volume.modality,
+        metadata=dict(volume.metadata),
+    )
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
@@ -98,7 +104,9 @@ def _uid(seed: int, *parts) -> str:
     return generate_uid(entropy_srcs=["greenrfm-phantom", str(seed), *map(str, parts)])
 
 
-def _draw_findings(task: str, rng: np.random.Generator, prevalence: float, hedge_rate: float) -> dict[str, int]:
+def _draw_findings(
+    task: str, rng: np.random.Generator, prevalence: float, hedge_rate: float
+) -> dict[str, int]:
     ids = TASKS[task]
     labels = {finding: 0 for finding in ids}
     candidates = [finding for finding in ids if finding != "normal"]
@@ -108,9 +116,8 @@ def _draw_findings(task: str, rng: np.random.Generator, prevalence: float, hedge
     for finding in candidates:
         if rng.random() < prevalence:
             labels[finding] = -1 if rng.random() < hedge_rate else 1
-    if task == "knee-mri":
-        if not any(labels.values()):
-            labels[candidates[int(rng.integers(len(candidates)))]] = 1
+    if task == "knee-mri" and not any(labels.values()):
+        labels[candidates[int(rng.integers(len(candidates)))]] = 1
     return labels
 
 
@@ -125,10 +132,18 @@ def _write_study(task, images, study_dir, study_id, patient, fmt, seed, study_da
         stored = to_acquisition_frame(volume, plane)
         names = [f"{name_rng.integers(0, 2**63):016x}.dcm" for _ in range(stored.array.shape[0])]
         write_dicom_series(
-            stored, study_dir, modality=volume.modality, patient=patient, study_uid=study_uid,
-            series_uid=_uid(seed, study_id, name), series_description=volume.metadata["series_description"],
-            series_number=number, study_description=f"Phantom {task}", accession_number=study_id,
-            study_date=study_date, file_names=lambda index, names=names: names[index],
+            stored,
+            study_dir,
+            modality=volume.modality,
+            patient=patient,
+            study_uid=study_uid,
+            series_uid=_uid(seed, study_id, name),
+            series_description=volume.metadata["series_description"],
+            series_number=number,
+            study_description=f"Phantom {task}",
+            accession_number=study_id,
+            study_date=study_date,
+            file_names=lambda index, names=names: names[index],
             extra={"ProtocolName": volume.metadata["series_description"]},
         )
 
@@ -186,9 +201,13 @@ def generate_cohort(
             patient = patients[int(rng.integers(len(patients)))]
         else:
             number = len(patients) + 1
-            patient = {"name": f"PHANTOM^{code}^{number:04d}", "id": f"PH{code[0]}{number:04d}",
-                       "sex": str(rng.choice(["M", "F"])), "age": int(rng.integers(25, 85)),
-                       "body": ChestPatient.sample(rng) if task == "chest-ct" else None}
+            patient = {
+                "name": f"PHANTOM^{code}^{number:04d}",
+                "id": f"PH{code[0]}{number:04d}",
+                "sex": str(rng.choice(["M", "F"])),
+                "age": int(rng.integers(25, 85)),
+                "body": ChestPatient.sample(rng) if task == "chest-ct" else None,
+            }
             patients.append(patient)
         labels = _draw_findings(task, rng, prevalence, hedge_rate)
         drawn = {finding for finding, value in labels.items() if value != 0 and finding != "normal"}
@@ -197,23 +216,34 @@ def generate_cohort(
             images = {"ct": volume}
         else:
             study = render_knee_mri(drawn, rng, size)
-            images = {f"{PLANE_CODES[p].lower()}_{s.lower().replace('-', '_')}": v for p, by_seq in study.items() for s, v in by_seq.items()}
+            images = {
+                f"{PLANE_CODES[p].lower()}_{s.lower().replace('-', '_')}": v
+                for p, by_seq in study.items()
+                for s, v in by_seq.items()
+            }
             for volume in images.values():
                 volume.metadata["series_description"] = (
-                    f"{PLANE_CODES[volume.metadata['plane']]} {SEQUENCE_NAMES[volume.metadata['sequence']]}")
+                    f"{PLANE_CODES[volume.metadata['plane']]} {SEQUENCE_NAMES[volume.metadata['sequence']]}"
+                )
         report = write_report(labels, rng, language)
 
         study_dir = out_dir / study_id
         study_dir.mkdir(parents=True, exist_ok=True)
         study_date = f"2024{1 + index % 12:02d}{1 + index % 28:02d}"
-        dicom_patient = {"name": patient["name"], "id": patient["id"], "sex": patient["sex"],
-                         "birth_date": f"{2024 - patient['age']}0101"}
+        dicom_patient = {
+            "name": patient["name"],
+            "id": patient["id"],
+            "sex": patient["sex"],
+            "birth_date": f"{2024 - patient['age']}0101",
+        }
         _write_study(task, images, study_dir, study_id, dicom_patient, fmt, seed, study_date, name_rng)
 
         study_ids.append(study_id)
         report_rows.append([study_id, report])
         label_rows.append([study_id] + [labels[f] for f in findings_ids])
-        rendered_rows.append([study_id] + [int(f in drawn or (f == "normal" and labels[f] == 1)) for f in findings_ids])
+        rendered_rows.append(
+            [study_id] + [int(f in drawn or (f == "normal" and labels[f] == 1)) for f in findings_ids]
+        )
         patient_rows.append([study_id, patient["id"], patient["sex"], patient["age"]])
         logger.info("wrote phantom study %s (%d/%d)", study_id, index + 1, n)
 

@@ -135,7 +135,13 @@ def paint_capsule(volume, grid, start, end, radius, value, within=None) -> int:
     low = tuple(min(a, b) - radius for a, b in zip(start, end))
     high = tuple(max(a, b) + radius for a, b in zip(start, end))
     return paint(
-        volume, grid, low, high, lambda x, y, z: segment_distance(x, y, z, start, end) <= radius, value, within
+        volume,
+        grid,
+        low,
+        high,
+        lambda x, y, z: segment_distance(x, y, z, start, end) <= radius,
+        value,
+        within,
     )
 
 

@@ -16,17 +16,41 @@ from greenrfm_core.phantom.geometry import Grid, ellipsoid, segment_distance
 from greenrfm_core.volume import Volume
 
 KNEE_FINDINGS = (
-    "meniscus_medial", "meniscus_lateral", "acl", "pcl", "mcl", "lcl", "cartilage", "bone_marrow_edema",
-    "fracture", "effusion_baker_cyst", "synovitis_bursitis", "postoperative", "degenerative_oa", "normal",
+    "meniscus_medial",
+    "meniscus_lateral",
+    "acl",
+    "pcl",
+    "mcl",
+    "lcl",
+    "cartilage",
+    "bone_marrow_edema",
+    "fracture",
+    "effusion_baker_cyst",
+    "synovitis_bursitis",
+    "postoperative",
+    "degenerative_oa",
+    "normal",
 )
 SEQUENCES = ("PD", "PD-FS", "T1")
 
 AIR, FAT, MUSCLE, CORTEX, MARROW, CARTILAGE, FLUID, LOW, EDEMA, SYNOVIUM, METAL = range(11)
 # Signal per label (rows) for PD, PD fat-sat and T1 (columns), arbitrary scanner units.
-SIGNAL = np.array([
-    [0, 0, 0], [800, 90, 900], [350, 280, 380], [30, 30, 30], [700, 110, 800], [550, 480, 420],
-    [650, 950, 150], [50, 50, 50], [650, 850, 350], [500, 650, 400], [0, 0, 0],
-], dtype=np.float32)
+SIGNAL = np.array(
+    [
+        [0, 0, 0],
+        [800, 90, 900],
+        [350, 280, 380],
+        [30, 30, 30],
+        [700, 110, 800],
+        [550, 480, 420],
+        [650, 950, 150],
+        [50, 50, 50],
+        [650, 850, 350],
+        [500, 650, 400],
+        [0, 0, 0],
+    ],
+    dtype=np.float32,
+)
 NOISE_SIGMA = 18.0
 
 # Plane -> (grid (z, y, x) shape, spacing (x, y, z) mm) per size; thick slices along the plane normal.
@@ -99,8 +123,11 @@ def knee_plan(findings: set[str], rng: np.random.Generator) -> list[PaintOp]:
     ops.append(_ellipsoid_op((0, 2, 0), (56, 58, 400), FAT))
     for z_centre in (-95.0, 95.0):
         ops.append(_ellipsoid_op((0, 6, z_centre), (46, 46, 62), MUSCLE))
-    femur = [("capsule", (0, 2, 28), (0, 2, 200), 15.0), ("ellipsoid", (20, 6, 19), (17, 24, 17)),
-             ("ellipsoid", (-20, 6, 19), (17, 24, 17))]
+    femur = [
+        ("capsule", (0, 2, 28), (0, 2, 200), 15.0),
+        ("ellipsoid", (20, 6, 19), (17, 24, 17)),
+        ("ellipsoid", (-20, 6, 19), (17, 24, 17)),
+    ]
     tibia = [("capsule", (0, 4, -200), (0, 4, -26), 16.0), ("ellipsoid", (0, 3, -16), (38, 28, 12))]
     fibula = [("capsule", (-32, 20, -200), (-32, 20, -26), 8.0)]
     patella = [("ellipsoid", (0, -36, 24), (20, 9, 18))]
@@ -108,7 +135,9 @@ def knee_plan(findings: set[str], rng: np.random.Generator) -> list[PaintOp]:
     oa = "degenerative_oa" in findings
     for side in (1, -1):
         thickness = 1.0 if (oa and side == 1) else 3.0
-        ops.append(_ellipsoid_op((side * 20, 6, 19), (17 + thickness, 24 + thickness, 17 + thickness), CARTILAGE))
+        ops.append(
+            _ellipsoid_op((side * 20, 6, 19), (17 + thickness, 24 + thickness, 17 + thickness), CARTILAGE)
+        )
     ops.append(_ellipsoid_op((0, 3, -16), (38, 28, 15), CARTILAGE))
     ops.append(_ellipsoid_op((0, -36, 24), (20, 12, 18), CARTILAGE))
     for parts in (femur, tibia, fibula, patella):
@@ -142,7 +171,9 @@ def knee_plan(findings: set[str], rng: np.random.Generator) -> list[PaintOp]:
             ops.append(_meniscus_op(side, FLUID, posterior_only=True))
     if "cartilage" in findings:
         side = int(rng.choice([1, -1]))
-        ops.append(_ellipsoid_op((side * 20, float(rng.uniform(-2, 8)), 0), (11, 11, 5), FLUID, over=(CARTILAGE,)))
+        ops.append(
+            _ellipsoid_op((side * 20, float(rng.uniform(-2, 8)), 0), (11, 11, 5), FLUID, over=(CARTILAGE,))
+        )
     if "bone_marrow_edema" in findings:
         for _ in range(int(rng.integers(1, 3))):
             side = int(rng.choice([1, -1]))
@@ -151,10 +182,20 @@ def knee_plan(findings: set[str], rng: np.random.Generator) -> list[PaintOp]:
     if "fracture" in findings:
         tilt = float(rng.uniform(-0.25, 0.25))
         level = float(rng.uniform(-20, -12))
-        band = PaintOp((-40, -30, -40), (40, 35, 0), lambda x, y, z: np.abs(z - level - tilt * x) < 5.0, EDEMA,
-                       over=(MARROW,))
-        line = PaintOp((-40, -30, -40), (40, 35, 0), lambda x, y, z: np.abs(z - level - tilt * x) < 1.3, LOW,
-                       over=(MARROW, EDEMA))
+        band = PaintOp(
+            (-40, -30, -40),
+            (40, 35, 0),
+            lambda x, y, z: np.abs(z - level - tilt * x) < 5.0,
+            EDEMA,
+            over=(MARROW,),
+        )
+        line = PaintOp(
+            (-40, -30, -40),
+            (40, 35, 0),
+            lambda x, y, z: np.abs(z - level - tilt * x) < 1.3,
+            LOW,
+            over=(MARROW, EDEMA),
+        )
         ops += [band, line]
     if "effusion_baker_cyst" in findings:
         ops.append(_ellipsoid_op((0, -22, 38), (30, 9, 24), FLUID, over=(FAT, MUSCLE)))
@@ -171,8 +212,11 @@ def knee_plan(findings: set[str], rng: np.random.Generator) -> list[PaintOp]:
         for centre in ((40, 4, 6), (-39, 4, 6), (40, 3, -8), (-39, 3, -8)):
             ops += _bone_ops([("ellipsoid", centre, (6, 6, 5))], shell=1.5)
         for _ in range(3):
-            ops.append(_ellipsoid_op((20 + rng.uniform(-8, 8), rng.uniform(-5, 10), -9), (3, 3, 3), FLUID,
-                                     over=(MARROW,)))
+            ops.append(
+                _ellipsoid_op(
+                    (20 + rng.uniform(-8, 8), rng.uniform(-5, 10), -9), (3, 3, 3), FLUID, over=(MARROW,)
+                )
+            )
     return ops
 
 
@@ -194,7 +238,9 @@ def render_labels(plan: list[PaintOp], grid: Grid, scale: float) -> np.ndarray:
     return labels
 
 
-def render_knee_mri(findings: set[str], rng: np.random.Generator, size: str = "small") -> dict[str, dict[str, Volume]]:
+def render_knee_mri(
+    findings: set[str], rng: np.random.Generator, size: str = "small"
+) -> dict[str, dict[str, Volume]]:
     """Draw one right-knee MRI study.
 
     Args:
@@ -219,9 +265,18 @@ def render_knee_mri(findings: set[str], rng: np.random.Generator, size: str = "s
         study[plane] = {}
         for index, sequence in enumerate(SEQUENCES):
             signal = SIGNAL[labels, index]
-            noisy = np.abs(signal + rng.standard_normal(signal.shape, dtype=np.float32) * np.float32(NOISE_SIGMA))
+            noisy = np.abs(
+                signal + rng.standard_normal(signal.shape, dtype=np.float32) * np.float32(NOISE_SIGMA)
+            )
             study[plane][sequence] = Volume(
-                noisy.astype(np.float32), spacing=grid.spacing, origin=origin, modality="MR",
-                metadata={"series_description": f"{plane.upper()} {sequence}", "sequence": sequence, "plane": plane},
+                noisy.astype(np.float32),
+                spacing=grid.spacing,
+                origin=origin,
+                modality="MR",
+                metadata={
+                    "series_description": f"{plane.upper()} {sequence}",
+                    "sequence": sequence,
+                    "plane": plane,
+                },
             )
     return study

@@ -66,7 +66,9 @@ def fingerprint_path(path: str | os.PathLike) -> str:
                     stat = file_path.stat()
                 except OSError:
                     continue
-                entries.append(f"{file_path.relative_to(path).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}")
+                entries.append(
+                    f"{file_path.relative_to(path).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+                )
         hasher.update(b"dir\0")
         for entry in sorted(entries):
             hasher.update(entry.encode("utf-8", "surrogateescape") + b"\n")
@@ -134,7 +136,11 @@ def store(key: str, arrays: dict[str, np.ndarray], spec_digest: str) -> None:
             raise ValueError(f"cache array names must be identifiers; got {name!r}")
         array = np.ascontiguousarray(array)
         _write_atomic(_array_path(key, name), lambda stream, a=array: np.save(stream, a, allow_pickle=False))
-        meta["arrays"][name] = {"shape": list(array.shape), "dtype": array.dtype.str, "blake2b": digest_array(array)}
+        meta["arrays"][name] = {
+            "shape": list(array.shape),
+            "dtype": array.dtype.str,
+            "blake2b": digest_array(array),
+        }
     payload = json.dumps(meta, sort_keys=True).encode("utf-8")
     _write_atomic(_meta_path(key), lambda stream: stream.write(payload))
 

@@ -103,10 +103,11 @@ def validate_spec(spec: Spec) -> Spec:
     """Check the fields of a spec and return it unchanged.
 
     Raises:
+        TypeError: when ``spec`` is not a dict.
         ValueError: naming the first missing or malformed field.
     """
     if not isinstance(spec, dict):
-        raise ValueError(f"a spec must be a JSON object; got {type(spec).__name__}")
+        raise TypeError(f"a spec must be a JSON object; got {type(spec).__name__}")
     for key in ("task", "modality", "intensity", "shape"):
         if key not in spec:
             raise ValueError(f"missing field {key!r}")

@@ -78,7 +78,9 @@ def _preprocess_mri(volumes: MriVolumes, spec: Spec, device) -> dict[str, np.nda
             if volume is None:
                 # NOTE: a missing series becomes an all-zero channel so one absent sequence does not drop
                 # the study; the model sees it as "no signal".
-                logger.warning("%s study has no %s %s series; using a zero channel", spec["task"], plane, sequence)
+                logger.warning(
+                    "%s study has no %s %s series; using a zero channel", spec["task"], plane, sequence
+                )
                 continue
             channels[index] = preprocess_volume(volume, spec, plane=plane, device=device)
         result[plane] = channels

@@ -21,7 +21,7 @@ from greenrfm_core.volume import Volume
 def _pool_factors(in_spacing: np.ndarray, out_spacing: np.ndarray, shape_xyz: tuple[int, ...]) -> list[int]:
     factors = []
     for axis in range(3):
-        factor = int(math.floor(out_spacing[axis] / in_spacing[axis] + 1e-6))
+        factor = math.floor(out_spacing[axis] / in_spacing[axis] + 1e-6)
         factors.append(max(1, min(factor, shape_xyz[axis])))
     return factors
 
