@@ -184,6 +184,13 @@ def test_config_from_environment(monkeypatch):
         LLMConfig.from_env()
 
 
+def test_endpoint_keyword_reads_model_from_environment(endpoint, tmp_path, monkeypatch):
+    monkeypatch.setenv("GREENRFM_LLM_MODEL", "env-model")
+    labeler = LLMLabeler("chest-ct", endpoint=endpoint.url)
+    assert labeler.label("s1", REPORT).labels["pleural_effusion"] == 1
+    assert endpoint.requests[0]["body"]["model"] == "env-model"
+
+
 def test_cli_labels_through_llm(endpoint, tmp_path, capsys):
     reports = tmp_path / "reports.csv"
     reports.write_text(f'study_id,report\nA1,"{REPORT}"\n', encoding="utf-8")

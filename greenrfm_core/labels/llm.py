@@ -138,11 +138,21 @@ class AnswerCache:
 class LLMLabeler:
     """Label reports through an OpenAI-compatible chat-completions endpoint.
 
+    Args:
+        schema: A ``Schema`` or the task name or path that ``load_schema`` accepts.
+        config: Endpoint settings. Without it, ``endpoint`` (or ``GREENRFM_LLM_URL``) and the model and key
+            from the environment are used with default options.
+        endpoint: Base URL used when ``config`` is not given.
+
     Raises:
-        RemoteEndpointError: ``config.base_url`` is not a loopback address and ``config.allow_remote`` is False.
+        RemoteEndpointError: The base URL is not a loopback address and remote endpoints were not allowed.
+        LLMError: Neither ``config`` nor a URL and model from arguments or the environment are available.
     """
 
-    def __init__(self, schema: Schema | str | Path, config: LLMConfig) -> None:
+    def __init__(self, schema: Schema | str | Path, config: LLMConfig | None = None, *,
+                 endpoint: str | None = None) -> None:
+        if config is None:
+            config = LLMConfig.from_env(base_url=endpoint)
         if not is_loopback_url(config.base_url) and not config.allow_remote:
             raise RemoteEndpointError(
                 f"LLM endpoint {config.base_url} is not on this computer, so reports would leave the machine; "

@@ -89,6 +89,8 @@ class RuleLabeler:
         self._cues = {lang: self._compile_cues(cues[lang], lang) for lang in ("en", "zh")}
         self._terminators = {lang: re.compile("|".join(cues[lang]["terminators"]), self._flags(lang))
                              for lang in ("en", "zh")}
+        self._post_terminators = {lang: re.compile("|".join(cues[lang]["post_terminators"]), self._flags(lang))
+                                  for lang in ("en", "zh")}
         self._benign = {lang: re.compile("|".join(cues[lang]["benign_explanation"]), self._flags(lang))
                         for lang in ("en", "zh")}
         self._finding_patterns, self._exclusions = self._compile_findings(patterns_path)
@@ -170,7 +172,10 @@ class RuleLabeler:
     def mentions(self, sentence: str, language: str) -> list[Mention]:
         """Find every finding mention in one sentence and label it from its cues."""
         cues = self._find_cues(sentence, language)
-        boundaries = [(match.start(), match.end()) for match in self._terminators[language].finditer(sentence)]
+        boundaries = (
+            [(match.start(), match.end()) for match in self._terminators[language].finditer(sentence)],
+            [(match.start(), match.end()) for match in self._post_terminators[language].finditer(sentence)],
+        )
         found = []
         for finding_id, by_language in self._finding_patterns.items():
             pattern = by_language.get(language)
@@ -205,9 +210,12 @@ class RuleLabeler:
         return kept
 
     def _mention_value(self, sentence: str, start: int, end: int, cues: list[tuple[int, int, str]],
-                       boundaries: list[tuple[int, int]], language: str) -> int:
-        clause_start = max((b_end for b_start, b_end in boundaries if b_end <= start), default=0)
-        clause_end = min((b_start for b_start, b_end in boundaries if b_start >= end), default=len(sentence))
+                       boundaries: tuple[list[tuple[int, int]], list[tuple[int, int]]], language: str) -> int:
+        # Pre cues reach forward to the mention across fewer words than post cues reach back ("No X with
+        # Y" negates Y, and so does "X with Y is not seen"), hence two terminator sets.
+        pre_boundaries, post_boundaries = boundaries
+        clause_start = max((b_end for b_start, b_end in pre_boundaries if b_end <= start), default=0)
+        clause_end = min((b_start for b_start, b_end in post_boundaries if b_start >= end), default=len(sentence))
 
         negated = uncertain = False
         inside = [cue for cue in cues if start <= cue[0] and cue[1] <= end]
