@@ -55,7 +55,7 @@ def test_dicomdir_tree_series_facts(dicomdir_scan):
 
 
 def test_dicomdir_tree_selection(dicomdir_scan):
-    calcium = [s for s in dicomdir_scan.studies if "1194734704" in s.study_uid][0]
+    calcium = next(s for s in dicomdir_scan.studies if "1194734704" in s.study_uid)
     reasons = {s.description: exclusion_reason(s) for s in calcium.series}
     assert reasons == {"Scout": "localizer", "SmartScore - Gated 0.5 sec": ""}
     assert [s.description for s in select_series(calcium)] == ["SmartScore - Gated 0.5 sec"]

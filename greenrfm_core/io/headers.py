@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pydicom
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
@@ -90,6 +91,78 @@ class FileHeader:
     series: dict[str, Any]
     display: dict[str, str]
     slices: list[SliceHeader] = field(default_factory=list)
+
+
+_SCAN_KEYWORDS = [
+    "SOPClassUID",
+    "SOPInstanceUID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "Modality",
+    "StudyDate",
+    "StudyTime",
+    "StudyDescription",
+    "SeriesNumber",
+    "SeriesDescription",
+    "ProtocolName",
+    "BodyPartExamined",
+    "Manufacturer",
+    "ScanningSequence",
+    "SequenceVariant",
+    "SequenceName",
+    "PulseSequenceName",
+    "RepetitionTime",
+    "EchoTime",
+    "InversionTime",
+    "ContrastBolusAgent",
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "AccessionNumber",
+    "NumberOfFrames",
+    "PixelPaddingValue",
+    "PixelPaddingRangeLimit",
+    "PixelRepresentation",
+    "InstanceNumber",
+    "AcquisitionNumber",
+    "Rows",
+    "Columns",
+    "BitsAllocated",
+    "BitsStored",
+    "PhotometricInterpretation",
+    "SamplesPerPixel",
+    "ImageType",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "PixelSpacing",
+    "ImagerPixelSpacing",
+    "SliceThickness",
+    "RescaleSlope",
+    "RescaleIntercept",
+    "EchoNumbers",
+    "TemporalPositionIdentifier",
+    "PerFrameFunctionalGroupsSequence",
+    "SharedFunctionalGroupsSequence",
+    "SpecificCharacterSet",
+]
+_TAGS = {keyword: tag_for_keyword(keyword) for keyword in _SCAN_KEYWORDS}
+# dcmread keeps only these top-level elements, which makes a header scan about twice as fast.
+_SCAN_TAGS = list(_TAGS.values())
+
+
+class _TagView:
+    """Look up top-level elements by keyword through precomputed tags (faster than ``Dataset.get``)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+
+    def get(self, keyword: str, default: Any = None) -> Any:
+        tag = _TAGS[keyword]
+        return self._dataset[tag].value if tag in self._dataset else default
+
+    def __contains__(self, keyword: str) -> bool:
+        return _TAGS[keyword] in self._dataset
 
 
 def _float(value: Any) -> float | None:
@@ -204,60 +277,66 @@ def read_file_header(path: str | os.PathLike) -> FileHeader:
     """
     path = Path(path)
     with open(path, "rb") as stream:
-        ds = pydicom.dcmread(stream, stop_before_pixels=True, force=not _has_preamble(path))
+        preamble = stream.read(132)
+        stream.seek(0)
+        has_preamble = len(preamble) == 132 and preamble[128:132] == b"DICM"
+        ds = pydicom.dcmread(
+            stream, stop_before_pixels=True, force=not has_preamble, specific_tags=_SCAN_TAGS
+        )
         # stop_before_pixels leaves the stream at the Pixel Data tag, so its declared length can be read.
         pixel_data_offset, pixel_data_length = _pixel_data_location(stream)
+    top = _TagView(ds)
     meta = getattr(ds, "file_meta", None)
     transfer_syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
-    sop_class = str(ds.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta else ""))
-    if not sop_class and "StudyInstanceUID" not in ds:
+    sop_class = str(top.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta else ""))
+    if not sop_class and "StudyInstanceUID" not in top:
         raise InvalidDicomError(f"{path} has no SOP Class UID or Study Instance UID")
     if sop_class != MEDIA_STORAGE_DIRECTORY and (
-        "StudyInstanceUID" not in ds or "SeriesInstanceUID" not in ds
+        "StudyInstanceUID" not in top or "SeriesInstanceUID" not in top
     ):
         # pydicom stops quietly at the end of a cut file, so a missing UID is the sign of a truncated header.
         raise ValueError("the header has no Study or Series Instance UID; the file is probably truncated")
-    study_uid = str(ds.get("StudyInstanceUID", ""))
-    series_uid = str(ds.get("SeriesInstanceUID", ""))
+    study_uid = str(top.get("StudyInstanceUID", ""))
+    series_uid = str(top.get("SeriesInstanceUID", ""))
     header = FileHeader(
         path=path,
         study_uid=study_uid,
         series_uid=series_uid,
-        modality=_text(ds.get("Modality")),
+        modality=_text(top.get("Modality")),
         sop_class_uid=sop_class,
         study={
-            "study_date": _text(ds.get("StudyDate")),
-            "study_time": _text(ds.get("StudyTime")),
-            "study_description": _text(ds.get("StudyDescription")),
+            "study_date": _text(top.get("StudyDate")),
+            "study_time": _text(top.get("StudyTime")),
+            "study_description": _text(top.get("StudyDescription")),
         },
         series={
-            "series_number": _int(ds.get("SeriesNumber")),
-            "series_description": _text(ds.get("SeriesDescription")) or _text(ds.get("ProtocolName")),
-            "body_part": _text(ds.get("BodyPartExamined")),
-            "manufacturer": _text(ds.get("Manufacturer")),
-            "scanning_sequence": _text(ds.get("ScanningSequence")),
-            "sequence_variant": _text(ds.get("SequenceVariant")),
-            "sequence_name": _text(ds.get("SequenceName")) or _text(ds.get("PulseSequenceName")),
-            "repetition_time": _float(ds.get("RepetitionTime")),
-            "echo_time": _float(ds.get("EchoTime")),
-            "inversion_time": _float(ds.get("InversionTime")),
-            "contrast_agent": _text(ds.get("ContrastBolusAgent")),
+            "series_number": _int(top.get("SeriesNumber")),
+            "series_description": _text(top.get("SeriesDescription")) or _text(top.get("ProtocolName")),
+            "body_part": _text(top.get("BodyPartExamined")),
+            "manufacturer": _text(top.get("Manufacturer")),
+            "scanning_sequence": _text(top.get("ScanningSequence")),
+            "sequence_variant": _text(top.get("SequenceVariant")),
+            "sequence_name": _text(top.get("SequenceName")) or _text(top.get("PulseSequenceName")),
+            "repetition_time": _float(top.get("RepetitionTime")),
+            "echo_time": _float(top.get("EchoTime")),
+            "inversion_time": _float(top.get("InversionTime")),
+            "contrast_agent": _text(top.get("ContrastBolusAgent")),
         },
         display={
-            "patient_name": _text(ds.get("PatientName")),
-            "patient_id": _text(ds.get("PatientID")),
-            "patient_birth_date": _text(ds.get("PatientBirthDate")),
-            "patient_sex": _text(ds.get("PatientSex")),
-            "accession_number": _text(ds.get("AccessionNumber")),
+            "patient_name": _text(top.get("PatientName")),
+            "patient_id": _text(top.get("PatientID")),
+            "patient_birth_date": _text(top.get("PatientBirthDate")),
+            "patient_sex": _text(top.get("PatientSex")),
+            "accession_number": _text(top.get("AccessionNumber")),
         },
     )
-    if sop_class == MEDIA_STORAGE_DIRECTORY or "Rows" not in ds:
+    if sop_class == MEDIA_STORAGE_DIRECTORY or "Rows" not in top:
         return header
 
-    frame_count = _int(ds.get("NumberOfFrames")) or 1
-    padding_value = _int(ds.get("PixelPaddingValue"))
-    padding_limit = _int(ds.get("PixelPaddingRangeLimit"))
-    pixel_representation = _int(ds.get("PixelRepresentation")) or 0
+    frame_count = _int(top.get("NumberOfFrames")) or 1
+    padding_value = _int(top.get("PixelPaddingValue"))
+    padding_limit = _int(top.get("PixelPaddingRangeLimit"))
+    pixel_representation = _int(top.get("PixelRepresentation")) or 0
     if pixel_representation == 1:
         # Pixel Padding Value has VR US or SS; a signed value read as US comes back above 32767.
         padding_value = (
@@ -268,27 +347,27 @@ def read_file_header(path: str | os.PathLike) -> FileHeader:
         )
     common = {
         "path": path,
-        "sop_instance_uid": str(ds.get("SOPInstanceUID", "")),
+        "sop_instance_uid": str(top.get("SOPInstanceUID", "")),
         "sop_class_uid": sop_class,
         "transfer_syntax": transfer_syntax,
-        "instance_number": _int(ds.get("InstanceNumber")),
-        "acquisition_number": _int(ds.get("AcquisitionNumber")),
-        "rows": int(ds.Rows),
-        "columns": int(ds.get("Columns", 0)),
-        "bits_allocated": _int(ds.get("BitsAllocated")) or 16,
-        "bits_stored": _int(ds.get("BitsStored")) or _int(ds.get("BitsAllocated")) or 16,
+        "instance_number": _int(top.get("InstanceNumber")),
+        "acquisition_number": _int(top.get("AcquisitionNumber")),
+        "rows": int(top.get("Rows")),
+        "columns": int(top.get("Columns", 0)),
+        "bits_allocated": _int(top.get("BitsAllocated")) or 16,
+        "bits_stored": _int(top.get("BitsStored")) or _int(top.get("BitsAllocated")) or 16,
         "pixel_representation": pixel_representation,
-        "photometric": _text(ds.get("PhotometricInterpretation")) or "MONOCHROME2",
-        "samples_per_pixel": _int(ds.get("SamplesPerPixel")) or 1,
+        "photometric": _text(top.get("PhotometricInterpretation")) or "MONOCHROME2",
+        "samples_per_pixel": _int(top.get("SamplesPerPixel")) or 1,
         "number_of_frames": frame_count,
         "padding_value": padding_value,
         "padding_limit": padding_limit,
-        "image_type": tuple(str(v).upper() for v in (ds.get("ImageType") or ())),
+        "image_type": tuple(str(v).upper() for v in (top.get("ImageType") or ())),
         "file_size": path.stat().st_size,
         "pixel_data_offset": pixel_data_offset,
         "pixel_data_length": pixel_data_length,
     }
-    if "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds:
+    if "PerFrameFunctionalGroupsSequence" in top or "SharedFunctionalGroupsSequence" in top:
         header.slices = _enhanced_slices(ds, common)
         if header.series["repetition_time"] is None:
             header.series["repetition_time"] = _enhanced_repetition_time(ds)
@@ -296,15 +375,15 @@ def read_file_header(path: str | os.PathLike) -> FileHeader:
 
     single = SliceHeader(
         frame=None if frame_count == 1 else 0,
-        position=_floats(ds.get("ImagePositionPatient"), 3),
-        orientation=_floats(ds.get("ImageOrientationPatient"), 6),
-        pixel_spacing=_floats(ds.get("PixelSpacing"), 2) or _floats(ds.get("ImagerPixelSpacing"), 2),
-        slice_thickness=_float(ds.get("SliceThickness")),
-        slope=_float(ds.get("RescaleSlope")) or 1.0,
-        intercept=_float(ds.get("RescaleIntercept")) or 0.0,
-        echo_time=_float(ds.get("EchoTime")),
-        echo_number=_int(ds.get("EchoNumbers")),
-        temporal_position=_int(ds.get("TemporalPositionIdentifier")),
+        position=_floats(top.get("ImagePositionPatient"), 3),
+        orientation=_floats(top.get("ImageOrientationPatient"), 6),
+        pixel_spacing=_floats(top.get("PixelSpacing"), 2) or _floats(top.get("ImagerPixelSpacing"), 2),
+        slice_thickness=_float(top.get("SliceThickness")),
+        slope=_float(top.get("RescaleSlope")) or 1.0,
+        intercept=_float(top.get("RescaleIntercept")) or 0.0,
+        echo_time=_float(top.get("EchoTime")),
+        echo_number=_int(top.get("EchoNumbers")),
+        temporal_position=_int(top.get("TemporalPositionIdentifier")),
         **common,
     )
     header.slices = [single]
@@ -333,9 +412,3 @@ def _pixel_data_location(stream) -> tuple[int | None, int | None]:
     if element_header[4:6] in _EXPLICIT_VRS and len(element_header) == 12:
         return start + 12, struct.unpack(order + "I", element_header[8:12])[0]
     return start + 8, struct.unpack(order + "I", element_header[4:8])[0]
-
-
-def _has_preamble(path: Path) -> bool:
-    with open(path, "rb") as stream:
-        head = stream.read(132)
-    return len(head) == 132 and head[128:132] == b"DICM"
