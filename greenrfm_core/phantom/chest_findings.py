@@ -121,16 +121,16 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
     landmarks: dict = {}
 
     if "mosaic_attenuation_pattern" in findings:
-        x, y, z = g.x[None, None, :], g.y[None, :, None], g.z[:, None, None]
-        period = float(rng.uniform(38, 50))
-        phase = rng.uniform(0, 2 * np.pi, size=3)
-        pattern = (
-            np.sin(x / period * np.pi + phase[0])
-            * np.sin(y / period * np.pi + phase[1])
-            * np.sin(z / period * np.pi + phase[2])
-        )
-        region = lung & (volume < -800)
-        volume[region] = np.where(np.broadcast_to(pattern, volume.shape)[region] > 0, -700.0, -930.0)
+        # Geographic patches: the sign of a sum of three plane waves (wavelength 70-100 mm) in random
+        # directions, so lobular regions alternate between -700 HU and -930 HU.
+        region = np.nonzero(lung & (volume < -800))
+        points = np.stack([g.x[region[2]], g.y[region[1]], g.z[region[0]]], axis=1)
+        directions = rng.normal(size=(3, 3))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        wave_numbers = 2 * np.pi / rng.uniform(70, 100, size=(3, 1))
+        phases = rng.uniform(0, 2 * np.pi, size=3)
+        pattern = np.cos(points @ (directions * wave_numbers).T + phases).sum(axis=1)
+        volume[region] = np.where(pattern > 0, -700.0, -930.0).astype(np.float32)
 
     if "emphysema" in findings:
         for _ in range(int(rng.integers(40, 70))):

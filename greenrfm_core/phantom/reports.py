@@ -120,6 +120,7 @@ HEADERS = {
     "zh": ("检查所见：", "诊断意见：", "未见明显异常。", "余未见明显异常。"),
 }
 NO_ARTICLE = ("a ", "an ")
+ARTICLE_TEMPLATES = ("There is", "Findings include")
 
 
 def _strip_article(term: str) -> str:
@@ -129,11 +130,13 @@ def _strip_article(term: str) -> str:
     return term
 
 
-def _sentence(template: str, term: str, language: str, negated: bool) -> str:
-    if language == "en" and negated:
+def _sentence(template: str, term: str, language: str) -> str:
+    if language != "en":
+        return template.format(term=term)
+    # English keeps "a"/"an" only where the template reads as a noun phrase ("There is a ...").
+    if not template.startswith(ARTICLE_TEMPLATES):
         term = _strip_article(term)
-    if "{Term}" in template and language == "en":
-        term = _strip_article(term)
+    if "{Term}" in template:
         return template.format(Term=term[0].upper() + term[1:])
     return template.format(term=term)
 
@@ -172,7 +175,7 @@ def write_report(
         else:
             continue
         template = templates[int(rng.integers(len(templates)))]
-        sentences.append(_sentence(template, term, language, negated=value == 0))
+        sentences.append(_sentence(template, term, language))
     rng.shuffle(sentences)
     findings_header, impression_header, normal_text, otherwise = HEADERS[language]
     separator = " " if language == "en" else ""
