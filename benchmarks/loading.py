@@ -1,9 +1,9 @@
 """Study loading speed: greenrfm scan and load_series against SimpleITK's ImageSeriesReader on the same files.
 
-Writes one 512 x 512 x 300 CT series (0.7 x 0.7 x 1 mm, random file names) with the project's DICOM writer,
-then prints one markdown table of median seconds over ``--repeats`` runs: header scan, load_series (parallel
-threads and one thread), SimpleITK reading the same files, chest-ct preprocessing, and preprocess_study
-with a cold and a warm on-disk cache. Files are read from the page cache after the first run, as in a
+Writes one 512 x 512 x 300 CT series (0.7 x 0.7 x 1 mm, random file names) with the project's DICOM writer.
+Then prints one markdown table of median seconds over ``--repeats`` runs for: header scan, load_series
+(parallel threads and one thread), SimpleITK reading the same files, chest-ct preprocessing, and
+preprocess_study with a cold and a warm on-disk cache. Files are read from the page cache after the first run, as in a
 workstation session that opens a study twice; the first-run numbers are not separated.
 
 Usage: ``nice -n 10 python benchmarks/loading.py [--repeats 3] [--slices 300] [--phantom]``
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import time
@@ -23,7 +24,7 @@ import numpy as np
 
 
 def synthetic_ct(slices: int):
-    """Return a chest-like CT Volume: air, a water-density body ellipse, lungs and bone noise (float32 HU)."""
+    """Return a chest-like CT Volume: air, a soft-tissue body ellipse, two lungs and noise (float32 HU)."""
     from greenrfm_core.volume import Volume
 
     rng = np.random.default_rng(0)
@@ -74,6 +75,13 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="greenrfm-loading-"))
     os.environ["GREENRFM_HOME"] = str(workdir / "home")
+    try:
+        run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
 
     import SimpleITK as sitk
     import torch

@@ -86,7 +86,7 @@ def test_load_flipped_storage_reorients(tmp_path):
 
 def test_load_coronal_acquisition(tmp_path):
     reference = phantom_volume()
-    # Coronal slices step posteriorly; rows run from head to feet, columns towards patient left.
+    # Coronal slices step posteriorly, rows run from head to feet and columns towards patient left.
     coronal = reference.array.transpose(1, 0, 2)[:, ::-1, :].copy()
     direction = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
     origin = reference.index_to_world([0, 0, SHAPE[0] - 1])
@@ -308,7 +308,7 @@ def test_patient_identifiers_stay_out(tmp_path, caplog):
     assert volume.metadata["warnings"]
 
 
-def test_load_series_copies_between_folders(tmp_path):
+def test_load_study_series_across_folders(tmp_path):
     paths = write_dicom_series(phantom_volume(), tmp_path / "one")
     (tmp_path / "two").mkdir()
     for path in paths[::2]:

@@ -45,7 +45,7 @@ def _choose(result, series_key: str | None, modality: str | None):
         raise NoUsableSeriesError(f"no DICOM study found in {result.root}")
     if len(result.studies) > 1:
         raise StudyLoadError(
-            f"{result.root} holds {len(result.studies)} studies; pass --series with a UID from `greenrfm scan`"
+            f"{result.root} contains {len(result.studies)} studies; pass --series with a UID from `greenrfm scan`"
         )
     study = result.studies[0]
     chosen = select_series(study, modality)
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     io_logger = logging.getLogger("greenrfm_core.io")
     previous = io_logger.level
     if not getattr(args, "verbose", False):
-        # The command prints every warning itself; without --verbose the log would repeat each one on stderr.
+        # The command prints every warning itself, so without --verbose the log would repeat each one on stderr.
         io_logger.setLevel(logging.ERROR)
     try:
         return _run(args)

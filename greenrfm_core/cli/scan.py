@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     io_logger = logging.getLogger("greenrfm_core.io")
     previous = io_logger.level
     if not getattr(args, "verbose", False):
-        # The command prints every warning itself; without --verbose the log would repeat each one on stderr.
+        # The command prints every warning itself, so without --verbose the log would repeat each one on stderr.
         io_logger.setLevel(logging.ERROR)
     try:
         return _run(args)

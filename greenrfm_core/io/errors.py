@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class StudyLoadError(Exception):
-    """Base class for every study loading failure; the message says what failed and what to do."""
+    """Base class for every study loading failure; the message states what failed and what to do."""
 
 
 class UnreadableSeriesError(StudyLoadError):
@@ -16,4 +16,4 @@ class SeriesGeometryError(StudyLoadError):
 
 
 class NoUsableSeriesError(StudyLoadError):
-    """A folder holds no series that can be used as a CT or MR volume."""
+    """A folder contains no series that can be used as a CT or MR volume."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from greenrfm_core.io.errors import SeriesGeometryError
 
-# A normal within about 25 degrees of a patient axis (cosine >= 0.9) names the plane; beyond that the
+# A normal within about 25 degrees of a patient axis (cosine >= 0.9) names the plane. Beyond that the
 # series is called oblique.
 PLANE_COSINE = 0.9
 # Relative deviation from the median slice spacing that counts as uneven spacing.

@@ -78,7 +78,7 @@ class SliceHeader:
 class FileHeader:
     """One parsed DICOM file: the study and series attributes plus one SliceHeader per frame.
 
-    ``display`` holds the patient name, ID, birth date and sex. It exists for the GUI to show on screen and
+    ``display`` contains the patient name, ID, birth date and sex. It exists for the GUI to show on screen and
     is never logged or copied into a Volume.
     """
 
@@ -147,12 +147,12 @@ _SCAN_KEYWORDS = [
     "SpecificCharacterSet",
 ]
 _TAGS = {keyword: tag_for_keyword(keyword) for keyword in _SCAN_KEYWORDS}
-# dcmread keeps only these top-level elements, which makes a header scan about twice as fast.
+# dcmread stores only these top-level elements, so elements that a scan never reads are not kept.
 _SCAN_TAGS = list(_TAGS.values())
 
 
 class _TagView:
-    """Look up top-level elements by keyword through precomputed tags (faster than ``Dataset.get``)."""
+    """Look up top-level elements by keyword through tags computed once, not on every ``Dataset.get`` call."""
 
     def __init__(self, dataset: Dataset) -> None:
         self._dataset = dataset
@@ -338,7 +338,7 @@ def read_file_header(path: str | os.PathLike) -> FileHeader:
     padding_limit = _int(top.get("PixelPaddingRangeLimit"))
     pixel_representation = _int(top.get("PixelRepresentation")) or 0
     if pixel_representation == 1:
-        # Pixel Padding Value has VR US or SS; a signed value read as US comes back above 32767.
+        # Pixel Padding Value has VR US or SS, so a signed value read as US comes back above 32767.
         padding_value = (
             padding_value - 65536 if padding_value is not None and padding_value > 32767 else padding_value
         )

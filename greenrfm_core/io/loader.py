@@ -1,9 +1,9 @@
 """Load a DICOM series (or a study folder, or a NIfTI file) into a Volume in the canonical LPS orientation.
 
-The steps follow docs/architecture.md: sort slices by Image Position (Patient) along the slice normal, take
-the slice spacing from the positions, convert stored values once (Bits Stored, padding, MONOCHROME1,
-Rescale Slope/Intercept), repair small geometry problems with a warning, then flip and permute the axes so
-index ``i`` runs to patient Left, ``j`` to Posterior and ``k`` to Superior.
+Slices are sorted by Image Position (Patient) along the slice normal, and the slice spacing comes from the
+positions. Stored values are converted once (Bits Stored, padding, MONOCHROME1, Rescale Slope/Intercept).
+Small geometry problems are repaired with a warning. Finally the axes are flipped and permuted so index ``i``
+runs to patient Left, ``j`` to Posterior and ``k`` to Superior, as docs/architecture.md defines.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from greenrfm_core.volume import Volume
 
 logger = logging.getLogger(__name__)
 
-# CT air is about -1000 HU; padded voxels are set at or below this.
+# CT air is about -1000 HU, so padded CT voxels are set to this value or lower.
 CT_PADDING_FLOOR = -1024.0
 
 
@@ -252,11 +252,11 @@ def _scan_single_study(path: Path) -> ScanResult:
     if not result.studies:
         raise NoUsableSeriesError(
             f"no DICOM study found in {path} ({result.files_seen} files, {result.non_dicom_files} not DICOM); "
-            "choose the folder that holds the exported study"
+            "choose the folder that contains the exported study"
         )
     if len(result.studies) > 1:
         raise StudyLoadError(
-            f"{path} holds {len(result.studies)} studies; choose the folder of one study or load a series "
+            f"{path} contains {len(result.studies)} studies; choose the folder of one study or load a series "
             "from the scan result"
         )
     return result
@@ -267,7 +267,7 @@ def load_study(path: str | os.PathLike, modality: str | None = None) -> Volume:
 
     Raises:
         NoUsableSeriesError: when the folder has no usable CT or MR series.
-        StudyLoadError: when the folder holds more than one study.
+        StudyLoadError: when the folder contains more than one study.
     """
     path = Path(path)
     if path.is_file() and is_nifti_path(path):

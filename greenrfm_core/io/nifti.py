@@ -67,7 +67,7 @@ def write_nifti(volume: Volume, path: str | os.PathLike) -> Path:
 def read_nifti(path: str | os.PathLike) -> Volume:
     """Read a NIfTI-1/2 file into a Volume in the canonical LPS orientation.
 
-    The sform is used when its code is set, otherwise the qform (nibabel's ``affine``). A 4D image with a
+    The sform is used when its code is set, otherwise the qform (nibabel's ``get_best_affine``). A 4D image with a
     single volume is squeezed to 3D.
 
     Args:
@@ -87,7 +87,9 @@ def read_nifti(path: str | os.PathLike) -> Volume:
         image = nib.load(path)
         array = np.asanyarray(image.dataobj)
     except Exception as error:  # nibabel raises several unrelated types for damaged files
-        raise ValueError(f"cannot read {path} as NIfTI: {error}") from error
+        raise ValueError(
+            f"failed to read {path} as NIfTI ({error}); check that the file is complete"
+        ) from error
     if array.ndim == 4 and array.shape[3] == 1:
         array = array[..., 0]
     if array.ndim != 3:

@@ -113,7 +113,7 @@ class SeriesInfo:
 class StudyInfo:
     """One study: its series and, separately, the patient facts the GUI may show on screen.
 
-    ``display`` holds patient name, ID, birth date, sex and accession number. It is for on-screen display
+    ``display`` contains patient name, ID, birth date, sex and accession number. It is for on-screen display
     only and must not be logged, written to files or copied into a Volume.
     """
 
@@ -257,7 +257,7 @@ def scan(
 ) -> ScanResult:
     """Scan ``folder`` recursively and group DICOM headers by Study and Series Instance UID.
 
-    DICOMDIR files are not needed and are skipped: every file is opened directly.
+    DICOMDIR files are not needed and are skipped, because every file is opened directly.
 
     Args:
         folder: a folder (or a single file) to scan.

@@ -6,7 +6,7 @@ import re
 
 from greenrfm_core.io.scan import SeriesInfo, StudyInfo
 
-# Image SOP classes that hold cross-sectional CT or MR slices.
+# Image SOP classes that contain cross-sectional CT or MR slices.
 VOLUME_SOP_CLASSES = frozenset(
     {
         "1.2.840.10008.5.1.4.1.1.2",  # CT Image Storage
@@ -106,8 +106,8 @@ def _ct_rank(series: SeriesInfo) -> tuple:
 def select_series(study: StudyInfo, modality: str | None = None) -> list[SeriesInfo]:
     """Choose the series to load from ``study``.
 
-    For CT the result holds the single preferred series: axial first, then original over derived images,
-    then most slices, then thinnest spacing. For MR it holds every usable series (each plane and sequence),
+    For CT the result contains the single preferred series: axial first, then original over derived images,
+    then most slices, then thinnest spacing. For MR it contains every usable series (each plane and sequence),
     ordered by plane and then sequence label. Localizers, dose reports, structured reports, secondary captures
     and series with fewer than ``MIN_VOLUME_SLICES`` slices are never chosen.
 
