@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(settings, language)
     window.show()
+    if not args.self_test:
+        from app.first_run import show_first_run_dialog
+
+        # Once per user; the window owns the non-modal dialog.
+        show_first_run_dialog(window)
     if args.demo or args.self_test:
         try:
             study = demo_study_folder()
