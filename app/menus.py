@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -27,33 +28,64 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         actions[name] = action
         return action
 
-    file_menu = bar.addMenu(window.tr("&File"))
+    file_menu = bar.addMenu(QCoreApplication.translate("MainWindow", "&File"))
     add(
         file_menu,
         "open_folder",
-        window.tr("Open &folder..."),
+        QCoreApplication.translate("MainWindow", "Open &folder..."),
         window.choose_folder,
         QKeySequence.StandardKey.Open,
     )
-    add(file_menu, "open_dicomdir", window.tr("Open &DICOMDIR..."), window.choose_dicomdir)
-    add(file_menu, "open_nifti", window.tr("Open &NIfTI..."), window.choose_nifti)
-    window.recent_menu = file_menu.addMenu(window.tr("&Recent"))
+    add(
+        file_menu,
+        "open_dicomdir",
+        QCoreApplication.translate("MainWindow", "Open &DICOMDIR..."),
+        window.choose_dicomdir,
+    )
+    add(
+        file_menu,
+        "open_nifti",
+        QCoreApplication.translate("MainWindow", "Open &NIfTI..."),
+        window.choose_nifti,
+    )
+    window.recent_menu = file_menu.addMenu(QCoreApplication.translate("MainWindow", "&Recent"))
     file_menu.addSeparator()
-    export_menu = file_menu.addMenu(window.tr("&Export"))
-    add(export_menu, "export_csv", window.tr("Findings as &CSV..."), window.choose_export_csv)
-    add(export_menu, "export_json", window.tr("Findings as &JSON..."), window.choose_export_json)
-    add(export_menu, "export_pdf", window.tr("&PDF report..."), window.choose_export_pdf)
+    export_menu = file_menu.addMenu(QCoreApplication.translate("MainWindow", "&Export"))
+    add(
+        export_menu,
+        "export_csv",
+        QCoreApplication.translate("MainWindow", "Findings as &CSV..."),
+        window.choose_export_csv,
+    )
+    add(
+        export_menu,
+        "export_json",
+        QCoreApplication.translate("MainWindow", "Findings as &JSON..."),
+        window.choose_export_json,
+    )
+    add(
+        export_menu,
+        "export_pdf",
+        QCoreApplication.translate("MainWindow", "&PDF report..."),
+        window.choose_export_pdf,
+    )
     window.export_menu = export_menu
     file_menu.addSeparator()
-    add(file_menu, "quit", window.tr("&Quit"), window.close, QKeySequence.StandardKey.Quit)
+    add(
+        file_menu,
+        "quit",
+        QCoreApplication.translate("MainWindow", "&Quit"),
+        window.close,
+        QKeySequence.StandardKey.Quit,
+    )
 
-    view_menu = bar.addMenu(window.tr("&View"))
-    presets_menu = view_menu.addMenu(window.tr("Window &presets"))
+    view_menu = bar.addMenu(QCoreApplication.translate("MainWindow", "&View"))
+    presets_menu = view_menu.addMenu(QCoreApplication.translate("MainWindow", "Window &presets"))
     for preset in CT_PRESETS:
         add(
             presets_menu,
             f"preset_{preset.key}",
-            window.tr("{name} (L {level:g} / W {window:g})").format(
+            QCoreApplication.translate("MainWindow", "{name} (L {level:g} / W {window:g})").format(
                 name=preset.label(), level=preset.level, window=preset.window
             ),
             lambda _checked=False, key=preset.key: window.viewer.apply_preset(key),
@@ -61,26 +93,62 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     add(
         presets_menu,
         "preset_auto",
-        window.tr("Automatic (MRI percentiles)"),
+        QCoreApplication.translate("MainWindow", "Automatic (MRI percentiles)"),
         lambda: window.viewer.apply_preset("auto"),
     )
-    add(view_menu, "reset_view", window.tr("&Reset view"), window.viewer.reset_view, QKeySequence("Ctrl+R"))
+    add(
+        view_menu,
+        "reset_view",
+        QCoreApplication.translate("MainWindow", "&Reset view"),
+        window.viewer.reset_view,
+        QKeySequence("Ctrl+R"),
+    )
     view_menu.addSeparator()
-    add(view_menu, "clear_heatmap", window.tr("&Hide heat map"), window.viewer.clear_heatmap)
+    add(
+        view_menu,
+        "clear_heatmap",
+        QCoreApplication.translate("MainWindow", "&Hide heat map"),
+        window.viewer.clear_heatmap,
+    )
 
-    model_menu = bar.addMenu(window.tr("&Model"))
-    add(model_menu, "open_model", window.tr("&Open model folder..."), window.choose_model_folder)
-    add(model_menu, "reload_models", window.tr("&Refresh model list"), window.reload_models)
-    add(model_menu, "predict", window.tr("&Predict"), window.predict, QKeySequence("Ctrl+P"))
+    model_menu = bar.addMenu(QCoreApplication.translate("MainWindow", "&Model"))
+    add(
+        model_menu,
+        "open_model",
+        QCoreApplication.translate("MainWindow", "&Open model folder..."),
+        window.choose_model_folder,
+    )
+    add(
+        model_menu,
+        "reload_models",
+        QCoreApplication.translate("MainWindow", "&Refresh model list"),
+        window.reload_models,
+    )
+    add(
+        model_menu,
+        "predict",
+        QCoreApplication.translate("MainWindow", "&Predict"),
+        window.predict,
+        QKeySequence("Ctrl+P"),
+    )
 
-    training_menu = bar.addMenu(window.tr("&Training"))
-    add(training_menu, "train", window.tr("&Train a model..."), window.open_training_wizard)
+    training_menu = bar.addMenu(QCoreApplication.translate("MainWindow", "&Training"))
+    add(
+        training_menu,
+        "train",
+        QCoreApplication.translate("MainWindow", "&Train a model..."),
+        window.open_training_wizard,
+    )
 
-    language_menu = bar.addMenu(window.tr("&Language"))
+    language_menu = bar.addMenu(QCoreApplication.translate("MainWindow", "&Language"))
     group = QActionGroup(window)
     group.setExclusive(True)
     # Language names are written in their own language so that every user can find theirs.
-    for code, text in (("auto", window.tr("System default")), ("en", "English"), ("zh_CN", "简体中文")):
+    for code, text in (
+        ("auto", QCoreApplication.translate("MainWindow", "System default")),
+        ("en", "English"),
+        ("zh_CN", "简体中文"),
+    ):
         action = add(
             language_menu, f"language_{code}", text, lambda _checked=False, c=code: window.set_language(c)
         )
@@ -88,6 +156,11 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         action.setChecked(window.settings.language == code)
         group.addAction(action)
 
-    help_menu = bar.addMenu(window.tr("&Help"))
-    add(help_menu, "about", window.tr("&About GreenRFM Studio"), window.show_about)
+    help_menu = bar.addMenu(QCoreApplication.translate("MainWindow", "&Help"))
+    add(
+        help_menu,
+        "about",
+        QCoreApplication.translate("MainWindow", "&About GreenRFM Studio"),
+        window.show_about,
+    )
     return actions

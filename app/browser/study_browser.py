@@ -155,7 +155,7 @@ class StudyBrowser(QWidget):
                 format_study_date(str(study.attributes.get("study_date") or "")),
                 series.modality,
                 description,
-                f"{number} {series.plane}".strip(),
+                f"{number} {self._plane_name(series.plane)}".strip(),
                 str(series.number_of_slices),
             ]
             for column, text in enumerate(cells):
@@ -187,6 +187,16 @@ class StudyBrowser(QWidget):
         if self._rows:
             self.table.selectRow(0)
 
+    def _plane_name(self, plane: str) -> str:
+        names = {
+            "axial": self.tr("axial"),
+            "coronal": self.tr("coronal"),
+            "sagittal": self.tr("sagittal"),
+            "oblique": self.tr("oblique"),
+            "mixed": self.tr("mixed"),
+        }
+        return names.get(plane, plane)
+
     def row_count(self) -> int:
         """Return the number of series in the table."""
         return len(self._rows)
@@ -208,7 +218,9 @@ class StudyBrowser(QWidget):
         _study, series = self._rows[row]
         self.thumbnail_caption.setText(
             self.tr("{modality}, {slices} slices, {plane}").format(
-                modality=series.modality, slices=series.number_of_slices, plane=series.plane or "-"
+                modality=series.modality,
+                slices=series.number_of_slices,
+                plane=self._plane_name(series.plane) or "-",
             )
         )
         try:
