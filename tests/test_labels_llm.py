@@ -151,7 +151,7 @@ def test_llm_cache_reuses_answers(endpoint, tmp_path):
     _labeler(endpoint, tmp_path).label("PATIENT-123", REPORT + " ")
     assert len(endpoint.requests) == 2
     with sqlite3.connect(labeler.cache.path) as connection:
-        keys = [row[0] for row in connection.execute("SELECT key FROM answers")]
+        keys = [row[0] for row in connection.execute("SELECT key FROM responses")]
     assert all("PATIENT" not in key and len(key) == 64 for key in keys)
 
 

@@ -14,7 +14,12 @@ def _draw_labels(finding_ids: list[str], rng: np.random.Generator) -> dict[str, 
     labels = {}
     for finding_id in finding_ids:
         draw = rng.random()
-        labels[finding_id] = 1 if draw < 0.25 else (-1 if draw < 0.35 else 0)
+        if draw < 0.25:
+            labels[finding_id] = 1
+        elif draw < 0.35:
+            labels[finding_id] = -1
+        else:
+            labels[finding_id] = 0
     return labels
 
 

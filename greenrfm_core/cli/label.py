@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "CSV and an evidence CSV naming the sentence behind each label. With --evaluate, print per-finding "
         "precision, recall and F1 for the classes 1, 0, -1 and the macro-F1 against a reference table.",
     )
+
     parser.add_argument("--reports", type=Path, help="CSV or XLSX file of reports to label")
     parser.add_argument("--task", default="chest-ct",
                         help=f"task name ({', '.join(list_tasks())}) or path of a schema JSON file "
@@ -46,12 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--id-column", help="column holding the study id (default: detected)")
     parser.add_argument("--text-column", action="append", dest="text_columns",
                         help="column holding report text; repeat to join several columns (default: detected)")
+
     parser.add_argument("--out", type=Path, help="labels CSV to write")
     parser.add_argument("--evidence", type=Path, help="evidence CSV to write (default: <out stem>.evidence.csv)")
     parser.add_argument("--evaluate", type=Path, metavar="REFERENCE",
                         help="reference labels CSV to score against (with --labels, or after labelling)")
     parser.add_argument("--labels", type=Path, help="labels CSV to score with --evaluate")
-    llm = parser.add_argument_group("LLM labeler (off unless --llm-url or GREENRFM_LLM_URL is set)")
+
+    llm = parser.add_argument_group("LLM labeler (off unless --llm or --llm-url is given)")
     llm.add_argument("--llm", action="store_true", help="use the LLM endpoint from GREENRFM_LLM_URL/MODEL")
     llm.add_argument("--llm-url", help="base URL of an OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     llm.add_argument("--llm-model", help="model name (default: GREENRFM_LLM_MODEL)")
@@ -61,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="allow an endpoint on another computer; the reports are sent to it")
     llm.add_argument("--llm-concurrency", type=int, default=4, help="requests in flight (default: 4)")
     llm.add_argument("--llm-timeout", type=float, default=60.0, help="seconds per request (default: 60)")
+
     parser.set_defaults(func=run)
 
 

@@ -1,7 +1,7 @@
 """Three-class agreement between predicted and reference finding labels.
 
 For each class c in {1, 0, -1}, precision, recall and F1 treat "label == c" as the positive event. The pooled
-scores count every (study, finding) cell together; macro-F1 is the unweighted mean of the pooled per-class F1
+scores count every (study, finding) cell together. Macro-F1 is the unweighted mean of the pooled per-class F1
 over the classes that occur in the reference or the predictions. Per-finding macro-F1 uses the same rule on
 that finding's cells only. F1 is 1.0 for a class that neither side uses, which is why such classes are left
 out of the mean.
@@ -57,8 +57,15 @@ def class_scores(pairs: list[tuple[int, int]]) -> tuple[dict[int, ClassScore], f
         true_positive = sum(1 for reference, predicted in pairs if reference == label and predicted == label)
         support = sum(1 for reference, _ in pairs if reference == label)
         predicted_count = sum(1 for _, predicted in pairs if predicted == label)
-        precision = true_positive / predicted_count if predicted_count else (1.0 if not support else 0.0)
-        recall = true_positive / support if support else (1.0 if not predicted_count else 0.0)
+        # A side that never uses the class scores 1.0 when the other side does not use it either, else 0.0.
+        if predicted_count:
+            precision = true_positive / predicted_count
+        else:
+            precision = 0.0 if support else 1.0
+        if support:
+            recall = true_positive / support
+        else:
+            recall = 0.0 if predicted_count else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         scores[label] = ClassScore(precision, recall, f1, support, predicted_count)
     used = [scores[label].f1 for label in CLASSES if scores[label].support or scores[label].predicted]

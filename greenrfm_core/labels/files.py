@@ -17,7 +17,7 @@ EVIDENCE_COLUMNS = ("study_id", "finding", "value", "sentence", "section", "star
 
 
 class LabelsFileError(ValueError):
-    """Raised when a labels CSV is missing, has no ``study_id`` column or holds a value other than 1, 0, -1."""
+    """Raised when a labels CSV is missing, has no id column or no column of 1, 0, -1 values."""
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -1,9 +1,9 @@
-"""Optional report labeler that asks an OpenAI-compatible chat-completions endpoint, with caching and retries.
+"""Optional report labeler that queries an OpenAI-compatible chat-completions endpoint, with cache and retries.
 
 Reports leave the machine when the endpoint is not on this computer, so a non-loopback URL is rejected unless
-``allow_remote=True``. Answers are validated strictly (every finding present, values in {1, 0, -1}, evidence
+``allow_remote=True``. Responses are validated strictly (every finding present, values in {1, 0, -1}, evidence
 sentences copied from the report) and cached in SQLite keyed by a hash of report, model and schema, so the
-cache file holds no patient identifier in its name or keys.
+cache file contains no patient identifier in its name or keys.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class RemoteEndpointError(LLMError):
 
 
 class LLMResponseError(ValueError):
-    """Raised when an answer is not valid JSON or breaks the label contract; the request is retried."""
+    """Raised when a response is not valid JSON or breaks the label contract; the request is retried."""
 
 
 @dataclass
@@ -62,12 +62,12 @@ class LLMConfig:
         base_url: Base URL; requests go to ``{base_url}/chat/completions``.
         model: Model name sent in each request.
         api_key: Bearer token, or ``None`` for endpoints without authentication.
-        timeout_s: Seconds to wait for one answer.
-        max_attempts: Requests per report before giving up (timeouts, 5xx, 429 and invalid answers retry).
+        timeout_s: Seconds to wait for one response.
+        max_attempts: Requests per report before giving up (timeouts, 5xx, 429 and invalid responses retry).
         backoff_s: Wait before the second attempt; it doubles for each further attempt.
         concurrency: Reports labelled at the same time.
         allow_remote: Allow an endpoint that is not a loopback address (reports leave the machine).
-        cache_dir: Folder of the answer cache; ``None`` uses the application cache folder.
+        cache_dir: Folder of the response cache; ``None`` uses the application cache folder.
     """
 
     base_url: str
@@ -110,29 +110,29 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-class AnswerCache:
-    """SQLite cache of validated answers keyed by the SHA-256 of report text, model, schema and prompt."""
+class ResponseCache:
+    """SQLite cache of validated responses keyed by the SHA-256 of report text, model, schema and prompt."""
 
     def __init__(self, folder: str | Path) -> None:
         self.path = Path(folder) / "llm_labels.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         with self._connect() as connection:
-            connection.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT NOT NULL, "
-                               "created REAL NOT NULL)")
+            connection.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, "
+                               "response TEXT NOT NULL, created REAL NOT NULL)")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
 
     def get(self, key: str) -> dict | None:
         with self._lock, self._connect() as connection:
-            row = connection.execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
+            row = connection.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put(self, key: str, answer: dict) -> None:
+    def put(self, key: str, response: dict) -> None:
         with self._lock, self._connect() as connection:
-            connection.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
-                               (key, json.dumps(answer, ensure_ascii=False), time.time()))
+            connection.execute("INSERT OR REPLACE INTO responses VALUES (?, ?, ?)",
+                               (key, json.dumps(response, ensure_ascii=False), time.time()))
 
 
 class LLMLabeler:
@@ -160,7 +160,7 @@ class LLMLabeler:
         self.schema = schema if isinstance(schema, Schema) else load_schema(schema)
         self.config = config
         self.name = f"llm:{config.model}"
-        self.cache = AnswerCache(config.cache_dir or paths.cache_dir() / "labels")
+        self.cache = ResponseCache(config.cache_dir or paths.cache_dir() / "labels")
         self._finding_ids = [finding.id for finding in self.schema.findings if not finding.derived]
 
     def cache_key(self, text: str) -> str:
@@ -183,11 +183,11 @@ class LLMLabeler:
             LLMError: Every attempt failed, or the endpoint rejected the request (4xx other than 408 and 429).
         """
         key = self.cache_key(text)
-        answer = self.cache.get(key)
-        if answer is None:
-            answer = self._request_with_retries(study_id, text)
-            self.cache.put(key, answer)
-        return self._to_report_labels(study_id, text, answer)
+        response = self.cache.get(key)
+        if response is None:
+            response = self._request_with_retries(study_id, text)
+            self.cache.put(key, response)
+        return self._to_report_labels(study_id, text, response)
 
     def label_many(self, rows: list[ReportRow]) -> tuple[list[ReportLabels | None], dict[str, str]]:
         """Label reports with at most ``config.concurrency`` requests in flight.
@@ -215,9 +215,9 @@ class LLMLabeler:
         for attempt in range(1, self.config.max_attempts + 1):
             try:
                 content = self._post(text)
-                return validate_answer(content, self._finding_ids, text)
+                return validate_response(content, self._finding_ids, text)
             except LLMResponseError as error:
-                last_error = f"invalid answer: {error}"
+                last_error = f"invalid response: {error}"
             except urllib.error.HTTPError as error:
                 if error.code not in _RETRYABLE_STATUS:
                     hint = " (check GREENRFM_LLM_API_KEY)" if error.code in (401, 403) else ""
@@ -249,20 +249,20 @@ class LLMLabeler:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
         url = self.config.base_url.rstrip("/") + "/chat/completions"
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-        with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
-            payload = response.read()
+        with urllib.request.urlopen(request, timeout=self.config.timeout_s) as http_response:
+            payload = http_response.read()
         try:
             envelope = json.loads(payload)
             return envelope["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError) as error:
             raise LLMResponseError(f"response is not a chat completion: {error}") from error
 
-    def _to_report_labels(self, study_id: str, text: str, answer: dict) -> ReportLabels:
-        labels = {finding_id: int(answer["labels"][finding_id]) for finding_id in self._finding_ids}
+    def _to_report_labels(self, study_id: str, text: str, response: dict) -> ReportLabels:
+        labels = {finding_id: int(response["labels"][finding_id]) for finding_id in self._finding_ids}
         apply_derived_findings(self.schema, labels)
         sections = split_sections(text)
         evidence = []
-        for finding_id, sentence in answer.get("evidence", {}).items():
+        for finding_id, sentence in response.get("evidence", {}).items():
             start = text.find(sentence)
             section = next((name for name, begin, end in sections if begin <= start < end), "")
             evidence.append(Evidence(finding_id, labels[finding_id], sentence, section, start, start + len(sentence),
@@ -271,8 +271,8 @@ class LLMLabeler:
         return ReportLabels(study_id=study_id, labels=ordered, evidence=evidence)
 
 
-def validate_answer(content: str, finding_ids: list[str], text: str) -> dict:
-    """Parse and check one answer.
+def validate_response(content: str, finding_ids: list[str], text: str) -> dict:
+    """Parse and check one response.
 
     Returns:
         ``{"labels": {id: value}, "evidence": {id: sentence}}`` with evidence only for known findings.
@@ -286,12 +286,12 @@ def validate_answer(content: str, finding_ids: list[str], text: str) -> dict:
         stripped = stripped.strip("`")
         stripped = stripped[stripped.find("{"):] if "{" in stripped else stripped
     try:
-        answer = json.loads(stripped)
+        response = json.loads(stripped)
     except json.JSONDecodeError as error:
         raise LLMResponseError(f"content is not valid JSON ({error})") from error
-    if not isinstance(answer, dict) or not isinstance(answer.get("labels"), dict):
+    if not isinstance(response, dict) or not isinstance(response.get("labels"), dict):
         raise LLMResponseError("content has no 'labels' object")
-    raw_labels = answer["labels"]
+    raw_labels = response["labels"]
     missing = [finding_id for finding_id in finding_ids if finding_id not in raw_labels]
     if missing:
         raise LLMResponseError(f"missing findings: {', '.join(missing)}")
@@ -301,7 +301,7 @@ def validate_answer(content: str, finding_ids: list[str], text: str) -> dict:
         if isinstance(value, bool) or value not in LABEL_VALUES:
             raise LLMResponseError(f"finding {finding_id} has value {value!r}; expected 1, 0 or -1")
         labels[finding_id] = int(value)
-    raw_evidence = answer.get("evidence") or {}
+    raw_evidence = response.get("evidence") or {}
     if not isinstance(raw_evidence, dict):
         raise LLMResponseError("'evidence' is not an object")
     evidence = {}

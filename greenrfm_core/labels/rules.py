@@ -87,20 +87,16 @@ class RuleLabeler:
         self.language = language
         cues = load_cues()
         self._cues = {lang: self._compile_cues(cues[lang], lang) for lang in ("en", "zh")}
-        self._terminators = {lang: re.compile("|".join(cues[lang]["terminators"]), self._flags(lang))
+        self._terminators = {lang: re.compile("|".join(cues[lang]["terminators"]), re.IGNORECASE)
                              for lang in ("en", "zh")}
-        self._post_terminators = {lang: re.compile("|".join(cues[lang]["post_terminators"]), self._flags(lang))
+        self._post_terminators = {lang: re.compile("|".join(cues[lang]["post_terminators"]), re.IGNORECASE)
                                   for lang in ("en", "zh")}
-        self._benign = {lang: re.compile("|".join(cues[lang]["benign_explanation"]), self._flags(lang))
+        self._benign = {lang: re.compile("|".join(cues[lang]["benign_explanation"]), re.IGNORECASE)
                         for lang in ("en", "zh")}
         self._finding_patterns, self._exclusions = self._compile_findings(patterns_path)
 
-    @staticmethod
-    def _flags(language: str) -> int:
-        return re.IGNORECASE
-
     def _compile_cues(self, data: dict, language: str) -> dict[str, re.Pattern]:
-        return {kind: re.compile("|".join(f"(?:{cue})" for cue in data[kind]), self._flags(language))
+        return {kind: re.compile("|".join(f"(?:{cue})" for cue in data[kind]), re.IGNORECASE)
                 for kind in _CUE_KINDS if data.get(kind)}
 
     def _compile_findings(self, patterns_path: str | Path | None):
@@ -128,11 +124,11 @@ class RuleLabeler:
                 expressions += extra.get(finding.id, {}).get(language, [])
                 if expressions:
                     finding_patterns[finding.id][language] = re.compile(
-                        "|".join(f"(?:{expression})" for expression in expressions), self._flags(language))
+                        "|".join(f"(?:{expression})" for expression in expressions), re.IGNORECASE)
                 excluded = extra.get(finding.id, {}).get(f"exclude_{language}", [])
                 if excluded:
                     exclusions[finding.id][language] = re.compile(
-                        "|".join(f"(?:{expression})" for expression in excluded), self._flags(language))
+                        "|".join(f"(?:{expression})" for expression in excluded), re.IGNORECASE)
         return finding_patterns, exclusions
 
     def label(self, study_id: str, text: str) -> ReportLabels:

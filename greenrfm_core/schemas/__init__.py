@@ -1,8 +1,8 @@
 """Finding schemas: the findings of each clinical task, with names, synonyms and zero-shot prompts.
 
 The schemas are JSON files next to this module (``chest-ct.json``, ``abdomen-ct.json``, ``knee-mri.json``,
-``spine-mri.json``). Users may supply their own file in the same format; ``load_schema`` validates it and
-names the file, the finding and the field of every problem it finds.
+``spine-mri.json``). Users may supply their own file in the same format. ``load_schema`` validates it, and its
+errors name the file, the finding and the field.
 """
 
 from __future__ import annotations
