@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pydicom
-from pydicom.datadict import tag_for_keyword
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
@@ -149,17 +150,41 @@ _SCAN_KEYWORDS = [
 _TAGS = {keyword: tag_for_keyword(keyword) for keyword in _SCAN_KEYWORDS}
 # dcmread stores only these top-level elements, so elements that a scan never reads are not kept.
 _SCAN_TAGS = list(_TAGS.values())
+_ASCII_VRS = {"UI", "CS", "DA", "TM", "IS", "DS", "AS", "DT"}
+_BINARY_VRS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "FL": "f", "FD": "d"}
 
 
 class _TagView:
-    """Look up top-level elements by keyword through tags computed once, not on every ``Dataset.get`` call."""
+    """Look up top-level elements by keyword, decoding plain numeric and code-string values directly.
+
+    ``Dataset.__getitem__`` resolves the character set on every access, which dominated header scans in
+    profiles. Values whose bytes are ASCII by definition (UI, CS, DA, TM, IS, DS) and binary numbers are
+    decoded here. Other VRs (PN, LO, SH and other text that depends on Specific Character Set, and
+    sequences) go through pydicom.
+    """
 
     def __init__(self, dataset: Dataset) -> None:
         self._dataset = dataset
 
     def get(self, keyword: str, default: Any = None) -> Any:
         tag = _TAGS[keyword]
-        return self._dataset[tag].value if tag in self._dataset else default
+        raw = self._dataset._dict.get(tag)
+        if raw is None:
+            return default
+        if isinstance(raw, RawDataElement):
+            vr = raw.VR or dictionary_VR(tag)
+            if vr in _ASCII_VRS:
+                text = raw.value.decode("ascii", "replace").strip(" \x00") if raw.value else ""
+                return text.split("\\") if "\\" in text else text
+            if vr in _BINARY_VRS:
+                if not raw.value:
+                    return default
+                code = _BINARY_VRS[vr]
+                count = len(raw.value) // struct.calcsize(code)
+                order = "<" if raw.is_little_endian else ">"
+                numbers = struct.unpack(f"{order}{count}{code}", raw.value[: count * struct.calcsize(code)])
+                return numbers[0] if count == 1 else list(numbers)
+        return self._dataset[tag].value
 
     def __contains__(self, keyword: str) -> bool:
         return _TAGS[keyword] in self._dataset
@@ -187,6 +212,14 @@ def _floats(value: Any, count: int) -> tuple[float, ...] | None:
     except (TypeError, ValueError):
         return None
     return numbers if len(numbers) == count else None
+
+
+def _multi_text(value: Any) -> tuple[str, ...]:
+    """Return a multi-valued code string as an upper-case tuple (a single value gives a 1-tuple)."""
+    if not value:
+        return ()
+    values = [value] if isinstance(value, str) else list(value)
+    return tuple(str(v).strip().upper() for v in values)
 
 
 def _text(value: Any) -> str:
@@ -252,7 +285,7 @@ def _enhanced_slices(ds: Dataset, common: dict[str, Any]) -> list[SliceHeader]:
                 intercept=_float(transform_item.get("RescaleIntercept")) or 0.0 if transform_item else 0.0,
                 temporal_position=_int(content_item.get("TemporalPositionIndex")) if content_item else None,
                 echo_time=_float(echo_item.get("EffectiveEchoTime")) if echo_item else None,
-                image_type=tuple(frame_type_item.get("FrameType") or ())
+                image_type=_multi_text(frame_type_item.get("FrameType"))
                 if frame_type_item
                 else common["image_type"],
                 **{key: value for key, value in common.items() if key != "image_type"},
@@ -362,7 +395,7 @@ def read_file_header(path: str | os.PathLike) -> FileHeader:
         "number_of_frames": frame_count,
         "padding_value": padding_value,
         "padding_limit": padding_limit,
-        "image_type": tuple(str(v).upper() for v in (top.get("ImageType") or ())),
+        "image_type": _multi_text(top.get("ImageType")),
         "file_size": path.stat().st_size,
         "pixel_data_offset": pixel_data_offset,
         "pixel_data_length": pixel_data_length,
