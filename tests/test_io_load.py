@@ -11,6 +11,7 @@ from pydicom.uid import generate_uid
 
 from greenrfm_core.io import (
     SeriesGeometryError,
+    load_mri_study,
     load_series,
     load_study,
     read_nifti,
@@ -315,3 +316,42 @@ def test_load_study_series_across_folders(tmp_path):
         shutil.move(path, tmp_path / "two" / path.name)
     volume = load_study(tmp_path)
     assert_canonical_phantom(volume)
+
+
+def test_load_oblique_keeps_rotation(tmp_path):
+    angle = np.radians(12.0)
+    rotation = np.array(
+        [[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0], [0.0, 0.0, 1.0]]
+    )
+    write_dicom_series(Volume(phantom_array(), SPACING, (0.0, 0.0, 0.0), direction=rotation), tmp_path)
+    volume = load_study(tmp_path)
+    np.testing.assert_allclose(volume.direction, rotation, atol=1e-6)
+    np.testing.assert_array_equal(volume.array, phantom_array())
+    assert volume.metadata["warnings"] == []
+
+
+def test_load_mri_study_planes_and_sequences(tmp_path):
+    study_uid = generate_uid()
+    array = np.abs(phantom_array()) + 10.0
+    # Sagittal storage: columns run posteriorly, rows from head to feet, slices towards patient left.
+    sagittal_direction = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
+    sagittal = Volume(
+        array.transpose(2, 0, 1)[:, ::-1, :].copy(), (1.0, 2.0, 1.0), (0.0, 0.0, 22.0), sagittal_direction
+    )
+    axial = Volume(array, SPACING, (0.0, 0.0, 0.0))
+    common = {"modality": "MR", "study_uid": study_uid}
+    write_dicom_series(sagittal, tmp_path, series_description="SAG PD FS", series_number=2, **common)
+    write_dicom_series(axial, tmp_path, series_description="AX T1", series_number=3, **common)
+    write_dicom_series(axial, tmp_path, series_description="AX T1", series_number=4, **common)
+    localizer = Volume(array[:1], SPACING, (0.0, 0.0, 0.0))
+    write_dicom_series(localizer, tmp_path, series_description="3-plane loc", series_number=1, **common)
+
+    volumes = load_mri_study(tmp_path)
+    assert sorted(volumes) == ["axial", "sagittal"]
+    assert sorted(volumes["axial"]) == ["T1", "T1 (2)"]
+    assert list(volumes["sagittal"]) == ["PD-FS"]
+    sagittal_volume = volumes["sagittal"]["PD-FS"]
+    np.testing.assert_allclose(sagittal_volume.direction, np.eye(3), atol=1e-6)
+    np.testing.assert_array_equal(sagittal_volume.array, array)
+    assert sagittal_volume.metadata["sequence"] == "PD-FS"
+    assert sagittal_volume.modality == "MR"
