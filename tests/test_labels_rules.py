@@ -16,6 +16,15 @@ def _labeler(task: str) -> RuleLabeler:
     return _LABELERS[task]
 
 
+# A normal chest CT report in the phrasing of the CT-RATE dataset.
+CT_RATE_NORMAL = (
+    "Trachea, both main bronchi are open. Mediastinal main vascular structures, heart contour, size are normal. "
+    "Pericardial effusion-thickening was not observed. No enlarged lymph nodes in prevascular, pre-paratracheal, "
+    "subcarinal or bilateral hilar-axillary pathological dimensions were detected. When examined in the lung "
+    "parenchyma window; Aeration of both lung parenchyma is normal and no nodular or infiltrative lesion is detected "
+    "in the lung parenchyma. Pleural effusion-thickening was not detected."
+)
+
 # Reports written for these tests (not part of the benchmark sets): (task, report, finding, expected label).
 CASES = [
     ("chest-ct", "No evidence of pleural effusion or pneumothorax.", "pleural_effusion", 0),
@@ -115,6 +124,22 @@ CASES = [
     ("abdomen-ct",
      "Free intraperitoneal air beneath the diaphragm, concerning for perforation.",
      "free_air", 1),
+    ("chest-ct", CT_RATE_NORMAL, "pericardial_effusion", 0),
+    ("chest-ct", CT_RATE_NORMAL, "pleural_effusion", 0),
+    ("chest-ct", CT_RATE_NORMAL, "lymphadenopathy", 0),
+    ("chest-ct", CT_RATE_NORMAL, "lung_nodule", 0),
+    ("chest-ct", "Calcific atheroma plaques were observed in the aorta and coronary arteries.",
+     "arterial_wall_calcification", 1),
+    ("chest-ct", "Calcific atheroma plaques were observed in the aorta and coronary arteries.",
+     "coronary_artery_wall_calcification", 1),
+    ("chest-ct", "Millimetric nonspecific nodules were observed in both lungs.", "lung_nodule", 1),
+    ("chest-ct", "Ground-glass densities are observed in both lungs.", "lung_opacity", 1),
+    ("chest-ct", "右肺中叶条片影，考虑慢性炎症或不张。", "atelectasis", -1),
+    ("chest-ct", "两肺未见结节或肿块。", "lung_nodule", 0),
+    ("chest-ct", "左肺下叶实变较前吸收好转。", "consolidation", 1),
+    ("chest-ct", "左肺下叶实变已基本吸收。", "consolidation", 0),
+    ("chest-ct", "The endotracheal tube has been removed.", "medical_material", 0),
+    ("chest-ct", "Left lower lobe opacity, atelectasis versus pneumonia.", "atelectasis", -1),
 ]
 
 

@@ -5,12 +5,13 @@ Each sentence is searched for finding mentions (schema synonyms plus the regular
 
 * a negation or uncertainty cue inside the mention ("lymph nodes are not enlarged", "胸腔可疑少量积液");
 * a ``_pre`` cue earlier in the same clause ("no", "possible", "未见", "不除外"), a ``_post`` cue later in the
-  same clause ("has resolved", "cannot be excluded", "已吸收", "待排"), or ``uncertain_any`` ("versus");
+  same clause ("has resolved", "cannot be excluded", "已吸收", "待排"), or ``uncertain_any`` ("versus", "或")
+  when no negation applies;
 * a benign explanation later in the same sentence ("小结节影，可能为小血管断面") makes the mention -1.
 
 Hedges that follow a mention and concern its cause ("consolidation, likely infectious", "考虑感染性病变") do
-not hedge the finding, because only the listed ``_post`` cues act backwards. Within a clause, uncertainty
-wins over negation.
+not hedge the finding, because only the listed ``_post`` cues act backwards. Within a clause, a negation
+and a ``_pre``/``_post`` uncertainty cue together give -1.
 
 A finding's report label is 1 when any mention is 1, else -1 when any mention is -1, else 0 when a mention
 was negated, else the schema's ``unmentioned`` value. A finding with ``derived: all_others_absent`` is 1
@@ -213,7 +214,8 @@ class RuleLabeler:
         clause_start = max((b_end for b_start, b_end in pre_boundaries if b_end <= start), default=0)
         clause_end = min((b_start for b_start, b_end in post_boundaries if b_start >= end), default=len(sentence))
 
-        negated = uncertain = False
+        # "uncertain_any" cues (versus, 或) yield to negation, so "未见结节或肿块" stays negated.
+        negated = uncertain = alternative = False
         inside = [cue for cue in cues if start <= cue[0] and cue[1] <= end]
         if inside:
             uncertain = any(cue[2].startswith("uncertain") for cue in inside)
@@ -222,18 +224,19 @@ class RuleLabeler:
             for cue_start, cue_end, kind in cues:
                 before = clause_start <= cue_start and cue_end <= start
                 after = end <= cue_start and cue_end <= clause_end
-                applies = (before and kind.endswith("_pre")) or (after and kind.endswith("_post")) or (
-                    (before or after) and kind == "uncertain_any")
-                if not applies:
-                    continue
-                if kind.startswith("uncertain"):
-                    uncertain = True
-                else:
-                    negated = True
+                if kind == "uncertain_any":
+                    alternative = alternative or before or after
+                elif (before and kind.endswith("_pre")) or (after and kind.endswith("_post")):
+                    if kind.startswith("uncertain"):
+                        uncertain = True
+                    else:
+                        negated = True
         if uncertain:
             return UNCERTAIN
         if negated:
             return ABSENT
+        if alternative:
+            return UNCERTAIN
         if self._benign[language].search(sentence, end):
             return UNCERTAIN
         return PRESENT
