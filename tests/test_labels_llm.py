@@ -134,12 +134,16 @@ def test_llm_auth_error_not_retried(endpoint, tmp_path):
     assert len(endpoint.requests) == 1
 
 
-def test_remote_endpoint_needs_opt_in(tmp_path):
+def test_remote_endpoint_needs_opt_in(tmp_path, monkeypatch):
     config = LLMConfig(base_url="http://10.20.30.40:8000/v1", model="m", cache_dir=tmp_path)
     with pytest.raises(RemoteEndpointError, match="--llm-allow-remote"):
         LLMLabeler("chest-ct", config)
     config.allow_remote = True
     assert LLMLabeler("chest-ct", config).name == "llm:m"
+    monkeypatch.setenv("GREENRFM_LLM_MODEL", "m")
+    with pytest.raises(RemoteEndpointError):
+        LLMLabeler("chest-ct", endpoint="http://203.0.113.9/v1")
+    assert LLMLabeler("chest-ct", endpoint="http://203.0.113.9/v1", allow_remote=True).config.allow_remote
 
 
 def test_llm_cache_reuses_answers(endpoint, tmp_path):

@@ -143,6 +143,7 @@ class LLMLabeler:
         config: Endpoint settings. Without it, ``endpoint`` (or ``GREENRFM_LLM_URL``) and the model and key
             from the environment are used with default options.
         endpoint: Base URL used when ``config`` is not given.
+        allow_remote: With ``endpoint``, allow a URL that is not a loopback address.
 
     Raises:
         RemoteEndpointError: The base URL is not a loopback address and remote endpoints were not allowed.
@@ -150,9 +151,9 @@ class LLMLabeler:
     """
 
     def __init__(self, schema: Schema | str | Path, config: LLMConfig | None = None, *,
-                 endpoint: str | None = None) -> None:
+                 endpoint: str | None = None, allow_remote: bool = False) -> None:
         if config is None:
-            config = LLMConfig.from_env(base_url=endpoint)
+            config = LLMConfig.from_env(base_url=endpoint, allow_remote=allow_remote)
         if not is_loopback_url(config.base_url) and not config.allow_remote:
             raise RemoteEndpointError(
                 f"LLM endpoint {config.base_url} is not on this computer, so reports would leave the machine; "
