@@ -4,7 +4,7 @@ Writes one 512 x 512 x 300 CT series (0.7 x 0.7 x 1 mm, random file names) with 
 Then prints one markdown table of median seconds over ``--repeats`` runs for: header scan, load_series
 (parallel threads and one thread), SimpleITK reading the same files, chest-ct preprocessing, and
 preprocess_study with a cold and a warm on-disk cache. Files are read from the page cache after the first run, as in a
-workstation session that opens a study twice; the first-run numbers are not separated.
+workstation session that opens a study twice: every measurement starts with one untimed warm-up run.
 
 Usage: ``nice -n 10 python benchmarks/loading.py [--repeats 3] [--slices 300] [--phantom]``
 """
@@ -55,6 +55,8 @@ def phantom_ct():
 
 
 def median_seconds(function, repeats: int) -> tuple[float, object]:
+    """Run ``function`` once untimed (page cache, allocator), then return the median of ``repeats`` timed runs."""
+    function()
     times = []
     result = None
     for _ in range(repeats):

@@ -249,7 +249,9 @@ def test_scan_truncated_and_foreign_files(tmp_path):
     assert any(header_cut.name in w and "could not be read" in w for w in result.warnings)
     series = result.all_series[0]
     assert series.number_of_slices == SHAPE[0] - 2
+    assert any(top.name in w for w in series.skipped_files)
     volume = load_series(series)
+    assert any(top.name in w for w in volume.metadata["warnings"])
     assert volume.array.shape == (SHAPE[0] - 1, SHAPE[1], SHAPE[2])
     np.testing.assert_array_equal(volume.array[4], phantom_array()[4])
 

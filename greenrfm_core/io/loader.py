@@ -36,7 +36,7 @@ from greenrfm_core.io.nifti import is_nifti_path, read_nifti
 from greenrfm_core.io.orientation import geometry_from_affine, to_canonical
 from greenrfm_core.io.pixels import read_stored_frame, stored_to_values
 from greenrfm_core.io.resample import remove_shear, resample_to_regular_spacing
-from greenrfm_core.io.scan import ScanResult, SeriesInfo, scan
+from greenrfm_core.io.scan import ScanResult, SeriesInfo, scan, scan_files
 from greenrfm_core.io.selection import exclusion_reason, select_series, sequence_label
 from greenrfm_core.volume import Volume
 
@@ -55,12 +55,8 @@ def _series_from_files(files: Iterable[str | os.PathLike]) -> SeriesInfo:
     paths = [Path(f) for f in files]
     if not paths:
         raise UnreadableSeriesError("no files were given; pass the files of one series")
-    result = ScanResult(root=paths[0].parent)
-    found: list[SeriesInfo] = []
-    for path in paths:
-        partial = scan(path)
-        result.warnings.extend(partial.warnings)
-        found.extend(partial.all_series)
+    result = scan_files(paths)
+    found = result.all_series
     merged: dict[str, SeriesInfo] = {}
     for series in found:
         if series.series_uid in merged:
@@ -75,9 +71,7 @@ def _series_from_files(files: Iterable[str | os.PathLike]) -> SeriesInfo:
         raise UnreadableSeriesError(
             f"the files belong to {len(merged)} series ({names}); pass one series at a time"
         )
-    series = next(iter(merged.values()))
-    series.warnings = list(result.warnings)
-    return series
+    return next(iter(merged.values()))
 
 
 def _check_stack(series: SeriesInfo, slices: list[SliceHeader]) -> None:
@@ -183,7 +177,7 @@ def load_series(
         series_or_files if isinstance(series_or_files, SeriesInfo) else _series_from_files(series_or_files)
     )
     name = series.display_name
-    warnings = [w for w in series.warnings if "is truncated" in w or "could not be read" in w]
+    warnings = list(series.skipped_files)
     slices = series.slices
     _check_stack(series, slices)
 

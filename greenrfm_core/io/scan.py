@@ -50,6 +50,7 @@ class SeriesInfo:
         orientation: ``plane``, ``oblique``, ``mixed`` (single slices in several orientations) or ``""``.
         slice_spacing: median distance between slice positions in mm, None with fewer than two positions.
         attributes: series-level facts (series description, TR, TE, TI, scanning sequence, manufacturer).
+        skipped_files: warnings about files of this series that the scan skipped (for example truncated ones).
     """
 
     key: str
@@ -64,6 +65,7 @@ class SeriesInfo:
     slice_spacing: float | None = None
     warnings: list[str] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
 
     @property
     def short_id(self) -> str:
@@ -147,6 +149,7 @@ class ScanResult:
     non_image_files: int = 0
     warnings: list[str] = field(default_factory=list)
     cancelled: bool = False
+    skipped_by_series: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def all_series(self) -> list[SeriesInfo]:
@@ -273,7 +276,27 @@ def scan(
     root = Path(folder)
     if not root.exists():
         raise FileNotFoundError(f"folder not found: {root}")
-    files = _list_files(root)
+    return scan_files(_list_files(root), root=root, progress=progress, cancel=cancel)
+
+
+def scan_files(
+    files: list[Path],
+    *,
+    root: Path | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCallback | None = None,
+) -> ScanResult:
+    """Group the headers of an explicit list of files, as :func:`scan` does for a folder.
+
+    Args:
+        files: the files to read; non-DICOM files are skipped and counted.
+        root: folder recorded in the result; the first file's folder when omitted.
+        progress: called as ``progress(done, total)`` after each file.
+        cancel: polled before each file; returning True stops the scan with ``cancelled`` set.
+    """
+    files = [Path(f) for f in files]
+    if root is None:
+        root = files[0].parent if files else Path(".")
     result = ScanResult(root=root, files_seen=len(files))
     headers: list[FileHeader] = []
 
@@ -323,10 +346,11 @@ def _read_one(path: Path, result: ScanResult) -> FileHeader | None:
     if header.sop_class_uid == MEDIA_STORAGE_DIRECTORY or not header.study_uid:
         result.non_image_files += 1
         return None
-    truncated = [w for w in (_truncation_warning(s) for s in header.slices[:1]) if w]
+    truncated = _truncation_warning(header.slices[0]) if header.slices else None
     if truncated:
-        result.warnings.extend(truncated)
-        logger.warning("%s", truncated[0])
+        result.warnings.append(truncated)
+        result.skipped_by_series.setdefault(header.series_uid, []).append(truncated)
+        logger.warning("%s", truncated)
         return None
     return header
 
@@ -360,6 +384,8 @@ def _group(headers: list[FileHeader], result: ScanResult) -> None:
         studies[study_uid].series.extend(_build_series(series_uid, study_uid, first, slices))
 
     for study in studies.values():
+        for series in study.series:
+            series.skipped_files.extend(result.skipped_by_series.get(series.series_uid, []))
         study.series.sort(key=lambda s: (s.series_number if s.series_number is not None else 1 << 30, s.key))
         for series in study.series:
             result.warnings.extend(series.warnings)
