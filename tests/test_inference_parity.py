@@ -112,7 +112,8 @@ def test_ct_onnx_matches_torch(tmp_path, profile):
     heat_onnx = onnx_prediction.heatmap("pleural_effusion")
     heat_torch = torch_prediction.heatmap("pleural_effusion")
     assert heat_onnx.shape == volume.array.shape
-    assert 0.0 <= heat_onnx.min() and heat_onnx.max() <= 1.0
+    assert heat_onnx.min() >= 0.0
+    assert heat_onnx.max() <= 1.0
     np.testing.assert_allclose(heat_onnx, heat_torch, atol=1e-3)
 
 
@@ -173,6 +174,21 @@ def test_predictor_errors_name_the_file(tmp_path):
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ModelFolderError, match="format_version 2"):
         Predictor(folder, device="cpu")
+
+
+def test_predictor_reports_progress_and_thresholds(tmp_path):
+    folder = make_folder(tmp_path, text="none")
+    steps = []
+    predictor = Predictor(
+        folder, engine="torch", device="cpu", progress=lambda step, done: steps.append((step, done))
+    )
+    prediction = predictor.predict(phantom_ct())
+    assert steps[0] == ("load model", 0.0)
+    assert steps[-1] == ("model", 1.0)
+    assert set(prediction.timings) == {"model_load", "preprocess", "model"}
+    assert list(prediction.positive) == list(prediction.probabilities >= 0.5)
+    with pytest.raises(KeyError, match="unknown finding"):
+        prediction.heatmap("fracture")
 
 
 def test_cli_predict_and_export(tmp_path, capsys):

@@ -4,9 +4,11 @@
 (``sagittal``, ``coronal``, ``axial``: (B, sequences, Z, Y, X)) for three-plane MRI, with a dynamic batch axis.
 Its outputs are ``logits`` (B, K) of the shared classifier, ``latent`` (B, D) and the last-stage feature map:
 ``feature_map`` (B, F, z, y, x) for CT, ``feature_map_<plane>`` for MRI. Heat maps are computed from these
-with the classifier and projection weights (see :mod:`greenrfm_core.inference.heatmap`).
+with the classifier and projection weights (see :mod:`greenrfm_core.inference.heatmap`). The TorchScript
+exporter folds each evaluation-mode batch norm into the preceding convolution, so the graph has no
+BatchNormalization nodes.
 
-``prompts.safetensors`` holds ``prompts.<lang>`` (K, 2, D) L2-normalised latents of each finding's "present"
+``prompts.safetensors`` contains ``prompts.<lang>`` (K, 2, D) L2-normalised latents of each finding's "present"
 and "absent" prompts per schema language, and ``logit_scale`` (a 0-d tensor, already exponentiated), so
 prediction needs no text encoder.
 """

@@ -2,10 +2,11 @@
 
 The image head is linear after global average pooling, so the heat map of finding k is exactly
 ``cam_weights[k] @ feature_map`` (see :mod:`greenrfm_core.models.aligned`). This module computes it from a
-last-stage feature map (from PyTorch or ONNX), then resamples it onto the source Volume's own (z, y, x) grid by
-inverting the preprocessing grid of :func:`greenrfm_core.preprocess.preprocess_volume`: an LPS-aligned grid of
-``spec["shape"]`` voxels at ``spec["spacing"]`` centred on the volume's centre (or, when the spec has no
-spacing, the volume's own index axes stretched over ``shape``). Source voxels outside the model grid get 0.
+last-stage feature map (from PyTorch or ONNX) and resamples it onto the source Volume's own (z, y, x) grid.
+The resampling inverts the preprocessing grid of :func:`greenrfm_core.preprocess.preprocess_volume`. That grid
+is LPS-aligned, has ``spec["shape"]`` voxels at ``spec["spacing"]`` and is centred on the volume's centre.
+When the spec has no spacing, the grid instead follows the volume's own index axes stretched over ``shape``.
+Source voxels outside the model grid get 0.
 """
 
 from __future__ import annotations

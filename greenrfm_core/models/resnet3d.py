@@ -7,9 +7,9 @@ The stem is one convolution whose kernel equals its stride, with no max-pool aft
 * ``standard``: 2x2x2 kernel, stride 2. The same input gives a 6x12x12 last-stage map, so small findings keep
   more voxels, at about 8x the compute of ``lite``.
 
-A non-overlapping patch stem replaces ResNet's 7x7 stride-2 convolution plus max-pool because it reaches the
-same downsampling with one cheap layer and keeps the total stride an exact power of two, which makes the
-heat-map resampling back onto the input grid exact. Stages use BasicBlocks (2-2-2-2) with stride 1, 2, 2, 2.
+A non-overlapping patch stem replaces ResNet's 7x7 stride-2 convolution plus max-pool. It reaches the same
+downsampling with one cheap layer. Each last-stage voxel then covers an exact block of input voxels when the
+input size is a multiple of the total stride, so heat maps map back onto the input grid without offsets. Stages use BasicBlocks (2-2-2-2) with stride 1, 2, 2, 2.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ class ResNet3d18(nn.Module):
         """Compute the last-stage feature map.
 
         Args:
-            x: volumes, shape (B, C, Z, Y, X); each spatial size should be a multiple of ``stem_stride * 8``.
+            x: volumes, shape (B, C, Z, Y, X). A spatial size that is not a multiple of ``stem_stride * 8``
+                is reduced by floor division at each strided convolution, so heat maps align only approximately.
 
         Returns:
             Feature map, shape (B, widths[-1], Z / s, Y / s, X / s) with ``s = stem_stride * 8``.

@@ -4,8 +4,8 @@ Every encoder exposes the same interface so the aligned model does not care whic
 
 * ``tokenize(texts, device) -> {"input_ids": (B, L) int64, "attention_mask": (B, L) int64}``
 * ``forward(input_ids, attention_mask) -> (B, output_dim)`` pooled report embedding
-* ``output_dim`` and ``save_assets(folder)``, which writes what is needed to rebuild the encoder without its
-  original source (config and tokenizer files; the weights go into the model's own safetensors file).
+* ``output_dim``, and ``save_assets(folder)``, which writes the config and tokenizer files needed to rebuild
+  the encoder without its original folder. The weights go into the model's own safetensors file.
 
 Nothing here downloads: Hugging Face folders load with ``local_files_only=True`` and ``HF_HUB_OFFLINE=1``.
 """
@@ -135,8 +135,8 @@ class HFTextEncoder(nn.Module):
 def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 8000, min_frequency: int = 2):
     """Train a WordPiece tokenizer on report texts.
 
-    BERT normalisation puts spaces around CJK characters, so Chinese reports split into single characters and
-    alphabetic languages into word pieces; the same tokenizer therefore works for any language.
+    BERT normalisation puts spaces around CJK characters, so Chinese reports split into single characters.
+    Alphabetic languages split into word pieces, so the same tokenizer works for any language.
 
     Args:
         texts: report texts.
