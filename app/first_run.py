@@ -1,4 +1,4 @@
-"""First-run device check: tells the user which GPU was found and which training profile fits it.
+"""First-run device check: reports the GPU that was found and the training profile that fits it.
 
 The dialog is shown once per user; a flag file in the config folder records that it was shown. It is
 non-modal, so the main window stays usable and tests can close it. Every user-visible string goes through
@@ -32,7 +32,7 @@ STANDARD_MIN_MEMORY_MIB = 24 * 10**9 // 2**20
 
 @dataclass(frozen=True)
 class DeviceReport:
-    """What the first-run check found.
+    """Result of the first-run device check.
 
     Attributes:
         kind: ``cuda``, ``mps`` or ``cpu``: the device PyTorch in this build can train on.

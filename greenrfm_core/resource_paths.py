@@ -1,6 +1,6 @@
 """Locate the read-only resources shipped with GreenRFM Studio: demo model, demo study, icons, translations.
 
-The same code runs from three layouts, checked in this order:
+The folder is looked up in four places, in this order:
 
 1. ``GREENRFM_RESOURCES`` names the resources folder explicitly (portable installs, tests).
 2. A PyInstaller bundle (``sys.frozen``): the spec copies ``resources/`` to ``<sys._MEIPASS>/resources``.

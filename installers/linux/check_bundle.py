@@ -114,10 +114,12 @@ def find_forbidden_files(bundle: Path) -> list[tuple[str, str]]:
 
 
 def find_missing_files(bundle: Path, platform: str) -> list[tuple[str, str]]:
-    """Return ``(glob, what)`` for each required glob that matches no file under ``bundle``."""
+    """Return ``(glob, description)`` for each required glob that matches no file under ``bundle``."""
     relatives = [relative for relative in _relative_paths(bundle) if (bundle / relative[1:]).is_file()]
     required = REQUIRED_PATTERNS + REQUIRED_PATTERNS_BY_PLATFORM.get(platform, ())
-    missing = [(pattern, what) for pattern, what in required if not fnmatch.filter(relatives, pattern)]
+    missing = [
+        (pattern, description) for pattern, description in required if not fnmatch.filter(relatives, pattern)
+    ]
     suffix = ".exe" if platform == "win32" else ""
     for name in EXECUTABLE_NAMES:
         if not fnmatch.filter(relatives, f"*/{name}{suffix}"):
@@ -188,8 +190,8 @@ def check_bundle(bundle: Path, platform: str = sys.platform, check_modules: bool
     if check_modules:
         problems += find_module_problems(bundle, platform)
     problems += [
-        f"missing ({what}): no file matches {pattern}"
-        for pattern, what in find_missing_files(bundle, platform)
+        f"missing ({description}): no file matches {pattern}"
+        for pattern, description in find_missing_files(bundle, platform)
     ]
     return problems
 

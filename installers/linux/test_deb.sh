@@ -93,12 +93,17 @@ if [[ -d "$DEMO_STUDY/chest-ct-phantom" ]]; then
     DEMO_STUDY="$DEMO_STUDY/chest-ct-phantom"
 fi
 predict_start=$SECONDS
-run_installed greenrfm predict --model "$DEMO_MODEL" --output "$WORK_DIR/predictions.json" "$DEMO_STUDY" \
+run_installed greenrfm predict "$DEMO_STUDY" --model "$DEMO_MODEL" --json > "$WORK_DIR/predictions.json" \
     || fail "greenrfm predict exited with status $?"
 echo "predict took $((SECONDS - predict_start)) s"
-[[ -s "$WORK_DIR/predictions.json" ]] || fail "greenrfm predict wrote no output to $WORK_DIR/predictions.json"
-"$PYTHON" -c 'import json, sys; json.load(open(sys.argv[1]))' "$WORK_DIR/predictions.json" \
-    || fail "greenrfm predict output is not valid JSON"
+"$PYTHON" - "$WORK_DIR/predictions.json" <<'PYTHON_CHECK' || fail "greenrfm predict printed no findings (see $WORK_DIR/predictions.json)"
+import json, sys
+result = json.load(open(sys.argv[1], encoding="utf-8"))
+findings = result["findings"]
+assert findings, "no findings"
+assert all(0.0 <= finding["probability"] <= 1.0 for finding in findings), "probability outside [0, 1]"
+print(f"{len(findings)} findings, engine {result.get('engine')} on {result.get('device')}")
+PYTHON_CHECK
 
 step "Removing the package"
 dpkg -r "$PACKAGE"

@@ -1,4 +1,4 @@
-"""What goes into the GreenRFM Studio bundle: data files, hidden imports, excluded modules, and the file filter.
+"""Contents of the GreenRFM Studio bundle: data files, hidden imports, excluded modules and the file filter.
 
 ``greenrfm-studio.spec`` imports this module; the tests import it too, so the file list can be checked
 without running PyInstaller. Functions that need PyInstaller's hook utilities import them when called.
@@ -66,7 +66,7 @@ METADATA_DISTRIBUTIONS = [
     "pydicom",
 ]
 
-# Source files of packages that never belong in the bundle, relative to the repository root.
+# Python files, which PyInstaller collects as modules; package_datas() adds only the other files.
 _SOURCE_SKIP_SUFFIXES = (".py", ".pyc", ".pyo", ".pyi")
 
 
