@@ -124,9 +124,9 @@ def test_cardiomegaly_enlarges_heart():
     lung_before = (normal.array > -950) & (normal.array < -700)
     heart_after = (enlarged.array > -20) & (enlarged.array < 100)
     # The enlarged heart pushes into the lungs, mostly the left one (higher x index).
-    taken = lung_before & heart_after
-    assert taken.sum() > 1000
-    assert taken[:, :, 64:].sum() > taken[:, :, :64].sum()
+    lung_taken_by_heart = lung_before & heart_after
+    assert lung_taken_by_heart.sum() > 1000
+    assert lung_taken_by_heart[:, :, 64:].sum() > lung_taken_by_heart[:, :, :64].sum()
 
 
 def test_every_chest_finding_changes_image():

@@ -53,8 +53,8 @@ def render_chest_ct(
     volume = np.full(grid.shape, AIR, dtype=np.float32)
     anatomy = ChestAnatomy(grid, patient)
     anatomy.draw(volume)
-    draw_mediastinal_first = {"lymphadenopathy"} & set(findings)
-    if draw_mediastinal_first:
+    # Nodes go into the mediastinal fat before the heart and vessels, which may cover part of them.
+    if "lymphadenopathy" in findings:
         draw_mediastinal(anatomy, volume, {"lymphadenopathy"}, rng)
     anatomy.draw_heart(volume)
     if "hiatal_hernia" in findings:

@@ -47,7 +47,6 @@ class ChestPatient:
     pericardial_fluid_mm: float = 0.0
     airway_lumen_mm: float = 3.0
     airway_wall_mm: float = 1.2
-    ectatic_airways: bool = False
     elevated_side: int = 0  # -1 right, +1 left: hemidiaphragm raised by atelectatic volume loss
 
     @classmethod
@@ -86,8 +85,10 @@ class ChestAnatomy:
         self.grid = grid
         self.patient = patient
         p = patient
+        # Body half-width (a) and half-depth (b) and the body centre (cx, cy), all in mm.
         self.a, self.b, self.cx, self.cy = p.half_width, p.half_depth, p.centre_x, p.centre_y
         self.length = grid.length_z
+
         lung_x = 0.5 * self.a
         self.lung_centres = {
             -1: (self.cx - lung_x, self.cy + 0.05 * self.b),
@@ -95,32 +96,29 @@ class ChestAnatomy:
         }
         self.lung_radii = (0.36 * self.a, 0.72 * self.b)
         self.apex_z = 0.97 * self.length
+
         heart_radii = np.array([0.30 * self.a, 0.36 * self.b, 0.14 * self.length]) * p.heart_scale
         heart_radii *= np.array([p.heart_enlargement, p.heart_enlargement, 0.5 + 0.5 * p.heart_enlargement])
         self.heart_radii = tuple(float(r) for r in heart_radii)
+        # An enlarged heart grows mostly towards the patient's left, as the left ventricle does.
         self.heart_centre = (
             self.cx + 0.12 * self.a + p.heart_shift_x + 0.3 * (heart_radii[0] - 0.3 * self.a * p.heart_scale),
             self.cy - 0.22 * self.b,
             self.diaphragm_z(1) + 0.72 * heart_radii[2],
         )
+
+        # Aorta as (start, end, radius mm) capsules: ascending, arch, descending left of the spine.
+        ascending_x, ascending_y = self.cx - 0.05 * self.a, self.cy - 0.2 * self.b
+        arch_z = 0.8 * self.length
         x_aorta, y_aorta = self.cx + 0.22 * self.a, self.cy + 0.40 * self.b
+        aortic_root = (ascending_x, ascending_y, self.heart_centre[2] + 0.5 * heart_radii[2])
+        arch_start = (ascending_x, self.cy - 0.15 * self.b, arch_z)
         self.aorta_segments = [
-            (
-                (
-                    self.cx - 0.05 * self.a,
-                    self.cy - 0.2 * self.b,
-                    self.heart_centre[2] + 0.5 * heart_radii[2],
-                ),
-                (self.cx - 0.05 * self.a, self.cy - 0.15 * self.b, 0.8 * self.length),
-                15.0,
-            ),
-            (
-                (self.cx - 0.05 * self.a, self.cy - 0.15 * self.b, 0.8 * self.length),
-                (x_aorta, y_aorta, 0.8 * self.length),
-                13.0,
-            ),
-            ((x_aorta, y_aorta, 0.8 * self.length), (x_aorta, y_aorta, -10.0), 12.0),
+            (aortic_root, arch_start, 15.0),
+            (arch_start, (x_aorta, y_aorta, arch_z), 13.0),
+            ((x_aorta, y_aorta, arch_z), (x_aorta, y_aorta, -10.0), 12.0),
         ]
+
         self.svc_top = (self.cx - 0.2 * self.a, self.cy - 0.1 * self.b, 0.82 * self.length)
         self.carina = (self.cx, self.cy + 0.1 * self.b, 0.68 * self.length)
         self.hila = {

@@ -72,7 +72,7 @@ def _random_lung_point(
 
 
 def draw_mediastinal(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[str], rng) -> None:
-    """Draw lymph nodes and a hiatal hernia; call after the mediastinal fat and heart, before vessels."""
+    """Draw lymph nodes and a hiatal hernia. Call it after the mediastinal fat and heart, before vessels."""
     g, a, b, cx, cy, L = anatomy.grid, anatomy.a, anatomy.b, anatomy.cx, anatomy.cy, anatomy.length
     if "lymphadenopathy" in findings:
         stations = [
@@ -115,7 +115,7 @@ def draw_mediastinal(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[st
 
 
 def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[str], rng) -> dict:
-    """Draw the parenchymal, pleural, calcified and metallic findings; returns landmarks for tests."""
+    """Draw the parenchymal, pleural, calcified and metallic findings and return landmarks for tests."""
     g, a, cx, L = anatomy.grid, anatomy.a, anatomy.cx, anatomy.length
     lung = anatomy.lung
     landmarks: dict = {}
@@ -216,7 +216,7 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
             top = float(rng.uniform(0.45, 0.55)) * L
 
             def layering(x, y, z, lcy=lcy, ry=ry, depth=depth, top=top):
-                # Fluid fills the dependent (posterior) pleural space; the layer thins towards its top.
+                # Fluid fills the dependent (posterior) pleural space, and the layer thins towards its top.
                 level = lcy + ry * (1.0 - 2.0 * depth * np.clip((top - z) / (0.5 * top), 0.0, 1.0))
                 return (y >= level) & (z < top)
 

@@ -40,7 +40,7 @@ SEQUENCE_NAMES = {"PD": "PD", "PD-FS": "PD FS", "T1": "T1"}
 
 @dataclass
 class CohortSummary:
-    """What :func:`generate_cohort` wrote."""
+    """Output folder, study ids and drawn-finding prevalence of a cohort from :func:`generate_cohort`."""
 
     out_dir: Path
     study_ids: list[str]
@@ -50,8 +50,8 @@ class CohortSummary:
 def to_acquisition_frame(volume: Volume, plane: str) -> Volume:
     """Re-express a canonical volume in the frame a scanner stores for ``plane`` (rows, columns, slices).
 
-    Sagittal images have columns towards Posterior and rows towards Inferior with slices along x; coronal
-    images have columns towards Left and rows towards Inferior with slices along y. Axial volumes are
+    Sagittal images have columns towards Posterior and rows towards Inferior, with slices along x. Coronal
+    images have columns towards Left and rows towards Inferior, with slices along y. Axial volumes are
     returned unchanged. The voxels keep their world positions, so a loader that reorients to LPS gets the
     canonical volume back.
     """

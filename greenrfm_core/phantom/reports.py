@@ -1,7 +1,7 @@
 """Free-text reports (English or Simplified Chinese) whose wording matches the phantom's labels.
 
-Each present finding is stated plainly (label 1) or hedged (label -1, "Possible ...", "可疑..."); a few absent
-findings are negated ("No pleural effusion.", "未见胸腔积液。") and the rest are not mentioned (label 0).
+Each present finding is stated plainly (label 1) or hedged (label -1, "Possible ...", "可疑..."). A few absent
+findings are negated ("No pleural effusion.", "未见胸腔积液。"), and the rest are not mentioned (label 0).
 Synonyms vary between reports so a labeler cannot rely on a single phrase.
 """
 

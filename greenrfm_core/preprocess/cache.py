@@ -4,7 +4,7 @@ An entry is keyed by a fingerprint of the source and by the spec hash, so a chan
 never returns a stale array. Keys are hex digests: no patient name, ID, UID or path appears in a file name.
 Each entry is one uncompressed ``.npy`` file per array plus a JSON file written last, which lists each
 array's shape, dtype and BLAKE2b digest. A reader trusts an entry only when the JSON parses and every array
-matches it; anything else is deleted with a warning and rebuilt by the caller.
+matches it. Any other entry is deleted with a warning, and the caller rebuilds it.
 """
 
 from __future__ import annotations

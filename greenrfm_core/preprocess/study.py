@@ -76,8 +76,8 @@ def _preprocess_mri(volumes: MriVolumes, spec: Spec, device) -> dict[str, np.nda
         for index, sequence in enumerate(spec["sequences"]):
             volume = by_sequence.get(sequence)
             if volume is None:
-                # NOTE: a missing series becomes an all-zero channel so one absent sequence does not drop
-                # the study; the model sees it as "no signal".
+                # NOTE: a missing series becomes an all-zero channel, so one absent sequence does not drop
+                # the study. The model then gets no signal in that channel.
                 logger.warning(
                     "%s study has no %s %s series; using a zero channel", spec["task"], plane, sequence
                 )

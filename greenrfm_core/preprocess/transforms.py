@@ -38,8 +38,8 @@ def resample_to_grid(
     Args:
         volume: input image; ``array`` shape (z, y, x).
         out_shape: output voxels along (x, y, z).
-        out_spacing: output spacing in mm along (x, y, z); ``None`` stretches the input's field of view
-            along each index axis over ``out_shape`` (fixed grid, spacing follows the study).
+        out_spacing: output spacing in mm along (x, y, z). ``None`` stretches the input's field of view
+            along each index axis over ``out_shape``, so the spacing follows the study.
         pad_value: value for output voxels outside the input's field of view.
         device: torch device for the computation; the CPU when ``None``.
 
