@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from greenrfm_core import paths
-from greenrfm_core.phantom import generate_cohort
+from greenrfm_core.phantom import ChestPatient, generate_cohort, render_chest_ct, render_knee_mri
 from greenrfm_core.preprocess import (
     available_tasks,
     load_spec,
@@ -168,3 +168,37 @@ def test_cache_names_hold_no_patient_data(tmp_path):
     names = [p.name for p in (paths.cache_dir() / "preprocessed").rglob("*")]
     for forbidden in ("PHANTOM", "PHC0001", "PH0001", "cohort", "1.2."):
         assert not any(forbidden in name for name in names), forbidden
+
+
+def test_phantom_marker_stays_left():
+    rng = np.random.default_rng(6)
+    volume, landmarks = render_chest_ct(ChestPatient.sample(rng), set(), rng, "small")
+    spec = override_spec(load_spec("chest-ct"), spacing=[4.0, 4.0, 4.0], shape=[96, 96, 64])
+    result = preprocess_volume(volume, spec)
+    marker_x, _, marker_z = landmarks["marker_centre"]
+    # Output voxel centres: x = (i - 47.5) * 4 mm from the volume centre, which lies at x = 0 mm.
+    i = round(marker_x / 4.0 + 47.5)
+    k = round((marker_z - volume.spacing[2] * (volume.array.shape[0] - 1) / 2) / 4.0 + 31.5)
+    assert i > 48
+    assert result[k, :, i].max() == pytest.approx(1.0)
+    assert result[k, :, 95 - i].max() < 1.0
+
+
+def test_mri_study_missing_sequence_zero_channel(caplog):
+    spec = override_spec(
+        load_spec("knee-mri"),
+        shape={"sagittal": [12, 48, 48], "coronal": [48, 12, 48], "axial": [48, 48, 12]},
+    )
+    study = render_knee_mri({"effusion_baker_cyst"}, np.random.default_rng(1))
+    del study["coronal"]["T1"]
+    with caplog.at_level(logging.WARNING, logger="greenrfm_core.preprocess.study"):
+        result = preprocess_study(study, spec, cache=False)
+    assert list(result) == ["sagittal", "coronal", "axial"]
+    assert result["sagittal"].shape == (3, 48, 48, 12)
+    assert result["coronal"].shape == (3, 48, 12, 48)
+    assert result["axial"].shape == (3, 12, 48, 48)
+    assert not result["coronal"][2].any()
+    assert result["coronal"][0].max() == pytest.approx(1.0)
+    assert any("coronal T1" in record.message for record in caplog.records)
+    with pytest.raises(TypeError, match="MRI"):
+        preprocess_study(study["axial"]["PD"], spec, cache=False)
