@@ -145,7 +145,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         ("preprocess_study, cache hit", hit_seconds),
     ]
     for name, seconds in rows:
-        ratio = f"{seconds / sitk_seconds:.2f}x" if "load" in name or "SimpleITK" in name else ""
+        compared = name.startswith(("load_series", "scan + load_series", "SimpleITK"))
+        ratio = f"{seconds / sitk_seconds:.2f}x" if compared else ""
         print(f"| {name} | {seconds:.3f} | {ratio} |")
 
 

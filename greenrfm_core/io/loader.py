@@ -185,7 +185,7 @@ def load_series(
     pixel_spacing = first.pixel_spacing
     if pixel_spacing is None:
         pixel_spacing = (1.0, 1.0)
-        warnings.append(f"{name} has no Pixel Spacing; 1.0 mm is assumed, so distances are not physical")
+        warnings.append(f"{name} has no Pixel Spacing, so 1.0 mm is assumed and distances are not physical")
     geometry = analyse_stack([s.position for s in slices], first.orientation, pixel_spacing)
     check_gaps(geometry, name)
     warnings.extend(describe_problems(geometry, name))
