@@ -1,6 +1,7 @@
 """Score the rule-based report labeler against the hand-labelled report sets in tests/data/reports.
 
-Run ``python benchmarks/labeler.py`` (add ``--details`` for per-finding tables and every disagreement). For
+Run ``python benchmarks/labeler.py`` (add ``--details`` for per-finding tables and every disagreement, and
+``--throughput 2000`` to time 2000 phantom reports per task and language). For
 each set it prints the pooled three-class macro-F1 (mean over the classes 1, 0, -1 of the F1 computed over all
 finding cells, see ``greenrfm_core.labels.evaluate``), the per-class F1, the quality bar, and labelling speed.
 """
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="folder holding the report sets")
     parser.add_argument("--details", action="store_true", help="print per-finding tables and disagreements")
+    parser.add_argument("--throughput", type=int, default=0, metavar="N",
+                        help="also time the labeler on N phantom reports per task and language")
     args = parser.parse_args(argv)
 
     print(f"{'set':<18} {'task':<9} {'reports':>7} {'cells':>6} {'F1(1)':>6} {'F1(0)':>6} {'F1(-1)':>6} "
@@ -64,7 +67,35 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"  {result.study_id} {finding_id}: expected {expected}, got "
                               f"{result.labels[finding_id]}")
             print()
+    if args.throughput:
+        measure_throughput(args.throughput)
     return 1 if failed else 0
+
+
+def measure_throughput(count: int) -> None:
+    """Print reports per second for phantom reports of each task and language."""
+    import numpy as np
+
+    from greenrfm_core.phantom import write_report
+
+    print(f"\nthroughput on {count} phantom reports per task and language")
+    for task in ("chest-ct", "knee-mri"):
+        labeler = RuleLabeler(task)
+        finding_ids = [finding.id for finding in labeler.schema.findings if not finding.derived]
+        for language in ("en", "zh"):
+            rng = np.random.default_rng(0)
+            reports = []
+            for _ in range(count):
+                draws = rng.random(len(finding_ids))
+                labels = {finding: int(draw < 0.25) - int(0.25 <= draw < 0.35)
+                          for finding, draw in zip(finding_ids, draws)}
+                reports.append(write_report(labels, rng, language))
+            started = time.perf_counter()
+            for index, report in enumerate(reports):
+                labeler.label(str(index), report)
+            elapsed = time.perf_counter() - started
+            mean_chars = sum(map(len, reports)) / count
+            print(f"  {task:<9} {language}: {count / elapsed:8.0f} reports/s (mean {mean_chars:.0f} characters)")
 
 
 if __name__ == "__main__":

@@ -156,6 +156,15 @@ def test_sentences_keep_decimals_and_abbreviations():
                          "右肺结节。", "左肺正常"]
 
 
+def test_wrapped_line_keeps_negation_scope():
+    report = "FINDINGS: There is no pleural\neffusion.\nMild cardiomegaly."
+    assert [sentence.text for sentence in split_sentences(report)] == ["There is no pleural\neffusion.",
+                                                                       "Mild cardiomegaly."]
+    labels = _labeler("chest-ct").label("w", report).labels
+    assert labels["pleural_effusion"] == 0
+    assert labels["cardiomegaly"] == 1
+
+
 def test_sections_found_and_history_ignored():
     text = "INDICATION: pleural effusion? FINDINGS: Lungs clear. IMPRESSION: Normal."
     sections = [(name, text[start:end].strip()) for name, start, end in split_sections(text)]

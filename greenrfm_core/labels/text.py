@@ -90,10 +90,18 @@ def _is_abbreviation(text: str, period: int) -> bool:
     return word in _ABBREVIATIONS
 
 
+def _is_wrapped_line(text: str, position: int) -> bool:
+    """Return True for a newline inside an English sentence (lower-case letter or comma, newline, lower-case)."""
+    if text[position] != "\n" or position == 0 or position + 1 >= len(text):
+        return False
+    return (text[position - 1].islower() or text[position - 1] == ",") and text[position + 1].islower()
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Split a report into sentences, keeping character offsets into ``text``.
 
-    Sentences end at 。；;！？!? and newlines, and at a period followed by white space or the end, except after
+    Sentences end at 。；;！？!?, at newlines other than a wrapped English line, and at a period followed by white
+    space or the end, except after
     an abbreviation (e.g., vs., approx.). Periods inside numbers such as 2.3 never end a sentence because no
     white space follows them. Sentences in ignored sections (history, indication, comparison, technique)
     are left out.
@@ -102,7 +110,8 @@ def split_sentences(text: str) -> list[Sentence]:
     for section, section_start, section_end in split_sections(text):
         if section == "ignored":
             continue
-        breaks = [match.end() for match in _HARD_BREAK.finditer(text, section_start, section_end)]
+        breaks = [match.end() for match in _HARD_BREAK.finditer(text, section_start, section_end)
+                  if not _is_wrapped_line(text, match.start())]
         for match in _PERIOD.finditer(text, section_start, section_end):
             if not _is_abbreviation(text, match.start()):
                 breaks.append(match.end())
