@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
 
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.i18n import install_translators, resolve_language
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"greenrfm-studio: {error}", file=sys.stderr)
             return 1
         run = DemoRun(window, study, args.screenshot, exit_when_done=args.self_test)
-        run.start()
+        # Start inside the event loop: an exit() before exec() would be lost and the self-test would hang.
+        QTimer.singleShot(0, run.start)
     elif args.path:
         window.open_path(args.path)
     return application.exec()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app.browser.study_browser import StudyBrowser, format_study_date
 from app.menus import build_menus
@@ -332,29 +332,6 @@ class MainWindow(QMainWindow):
             self.tr("Voxel ({i}, {j}, {k}) = {value:.0f}").format(i=i, j=j, k=k, value=value)
         )
 
-    # ----- forwarding to the prediction controller -----
-
-    def choose_model_folder(self) -> None:
-        """Ask for a model folder and add it to the model picker."""
-        self.predictions.choose_model_folder()
-
-    def reload_models(self) -> None:
-        """Re-read the demo model, the library and the opened model folders."""
-        self.predictions.reload_models()
-
-    def predict(self) -> None:
-        """Run the chosen model on the open study."""
-        self.predictions.predict()
-
-    def choose_export_csv(self) -> None:
-        self.predictions.choose_export("csv")
-
-    def choose_export_json(self) -> None:
-        self.predictions.choose_export("json")
-
-    def choose_export_pdf(self) -> None:
-        self.predictions.choose_export("pdf")
-
     # ----- other menus -----
 
     def open_training_wizard(self) -> None:
@@ -372,21 +349,6 @@ class MainWindow(QMainWindow):
         self.settings.language = code
         self._save_settings()
         self.show_info(self.tr("The language changes after you restart GreenRFM Studio."))
-
-    def show_about(self) -> None:
-        """Show the About box with the "not for clinical use" note."""
-        from greenrfm_core import __version__
-
-        QMessageBox.about(
-            self,
-            self.tr("About GreenRFM Studio"),
-            self.tr(
-                "<h3>GreenRFM Studio {version}</h3>"
-                "<p>Train and run compact radiology foundation models (GreenRFM) on local CT and MRI studies.</p>"
-                "<p><b>Not for clinical use.</b> Research software: predictions and heat maps must not be used "
-                "for diagnosis or treatment decisions.</p>"
-            ).format(version=__version__),
-        )
 
     # ----- settings and shutdown -----
 

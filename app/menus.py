@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from app.about import show_about
 from app.viewer.presets import CT_PRESETS
 
 if TYPE_CHECKING:
@@ -55,19 +56,19 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         export_menu,
         "export_csv",
         QCoreApplication.translate("MainWindow", "Findings as &CSV..."),
-        window.choose_export_csv,
+        lambda: window.predictions.choose_export("csv"),
     )
     add(
         export_menu,
         "export_json",
         QCoreApplication.translate("MainWindow", "Findings as &JSON..."),
-        window.choose_export_json,
+        lambda: window.predictions.choose_export("json"),
     )
     add(
         export_menu,
         "export_pdf",
         QCoreApplication.translate("MainWindow", "&PDF report..."),
-        window.choose_export_pdf,
+        lambda: window.predictions.choose_export("pdf"),
     )
     window.export_menu = export_menu
     file_menu.addSeparator()
@@ -116,19 +117,19 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         model_menu,
         "open_model",
         QCoreApplication.translate("MainWindow", "&Open model folder..."),
-        window.choose_model_folder,
+        window.predictions.choose_model_folder,
     )
     add(
         model_menu,
         "reload_models",
         QCoreApplication.translate("MainWindow", "&Refresh model list"),
-        window.reload_models,
+        window.predictions.reload_models,
     )
     add(
         model_menu,
         "predict",
         QCoreApplication.translate("MainWindow", "&Predict"),
-        window.predict,
+        window.predictions.predict,
         QKeySequence("Ctrl+P"),
     )
 
@@ -161,6 +162,6 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         help_menu,
         "about",
         QCoreApplication.translate("MainWindow", "&About GreenRFM Studio"),
-        window.show_about,
+        lambda: show_about(window),
     )
     return actions

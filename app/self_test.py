@@ -61,7 +61,7 @@ class DemoRun(QObject):
 
     def _on_study_loaded(self) -> None:
         if not self._finished:
-            self.window.predict()
+            self.window.predictions.predict()
 
     def _on_prediction(self, succeeded: bool) -> None:
         if not succeeded or self._finished:
