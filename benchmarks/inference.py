@@ -80,7 +80,7 @@ def make_model_folder(root: Path, profile: str) -> Path:
     return folder
 
 
-def onnx_variant(folder: Path, level: str, threads: int):
+def onnx_variant(folder: Path, level: str, threads: int, file_name: str = "model.onnx"):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -88,7 +88,7 @@ def onnx_variant(folder: Path, level: str, threads: int):
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(folder / file_name), options, providers=["CPUExecutionProvider"])
     return lambda x: session.run(None, {"image": x})
 
 
@@ -107,6 +107,39 @@ def torch_variant(folder: Path, channels_last: bool):
             return model.image_forward(tensor)
 
     return run
+
+
+def small_phantom_inputs(spec: dict, seeds: range) -> list[np.ndarray]:
+    """Preprocess small chest phantoms (same field of view as full size) to the model grid, (1, 1, Z, Y, X)."""
+    from greenrfm_core.phantom.chest import render_chest_ct
+    from greenrfm_core.phantom.chest_anatomy import ChestPatient
+    from greenrfm_core.preprocess import preprocess_volume
+
+    inputs = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        findings = {"pleural_effusion"} if seed % 2 else set()
+        volume, _ = render_chest_ct(ChestPatient.sample(rng), findings, rng, size="small")
+        inputs.append(preprocess_volume(volume, spec)[None, None].astype(np.float32))
+    return inputs
+
+
+def quantised_row(folder: Path, profile: str, spec: dict, x: np.ndarray, threads: int, repeats: int):
+    """Quantise to int8 on 4 phantoms, time it, and compare its probabilities with float32 on 8 others."""
+    from greenrfm_core.inference.quantize import INT8_ONNX_FILE, quantize_model_folder
+
+    quantize_model_folder(folder, ({"image": item} for item in small_phantom_inputs(spec, range(4))))
+    float_run = onnx_variant(folder, "ORT_ENABLE_ALL", threads)
+    int8_run = onnx_variant(folder, "ORT_ENABLE_ALL", threads, INT8_ONNX_FILE)
+    with PeakMemory() as memory:
+        seconds = median_time(lambda: int8_run(x), repeats)
+    differences = []
+    for item in small_phantom_inputs(spec, range(100, 108)):
+        float_probability = 1 / (1 + np.exp(-float_run(item)[0]))
+        int8_probability = 1 / (1 + np.exp(-int8_run(item)[0]))
+        differences.append(float(np.abs(float_probability - int8_probability).max()))
+    name = f"model: onnxruntime int8 QDQ (max abs probability change {max(differences):.4f})"
+    return (name, profile, f"{seconds:.3f}", f"{memory.mib:.0f}")
 
 
 def main() -> int:
@@ -185,6 +218,7 @@ def run_benchmark(args: argparse.Namespace, threads: int, root: Path) -> None:
             with PeakMemory() as memory:
                 seconds = median_time(lambda run=run: run(x), args.repeats)
             emit((f"model: {name}", profile, f"{seconds:.3f}", f"{memory.mib:.0f}"))
+        emit(quantised_row(folder, profile, spec, x, threads, args.repeats))
         for engine in ("torch", "onnx"):
             predictor = Predictor(folder, engine=engine, device="cpu", threads=threads)
             preprocess_study(dicom_dir, spec)  # fill the preprocessing cache

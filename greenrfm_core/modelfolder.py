@@ -233,7 +233,7 @@ def save_model_folder(
     manifest_path = folder / MANIFEST_FILE
     # Remove the manifest first: a crash mid-save then leaves a folder that reads as incomplete.
     manifest_path.unlink(missing_ok=True)
-    for stale in (ONNX_FILE, PROMPTS_FILE):
+    for stale in (ONNX_FILE, PROMPTS_FILE, "model.int8.onnx"):
         (folder / stale).unlink(missing_ok=True)
 
     text_encoder = model.text_encoder

@@ -10,6 +10,7 @@ import pytest
 from greenrfm_core.cli import main as cli_main
 from greenrfm_core.inference import Predictor, export_model_folder
 from greenrfm_core.inference.heatmap import resample_to_source
+from greenrfm_core.inference.quantize import quantize_model_folder
 from greenrfm_core.io import write_nifti
 from greenrfm_core.modelfolder import MANIFEST_FILE, ONNX_FILE, ModelFolderError, save_model_folder
 from greenrfm_core.models import ArchitectureConfig, TextEncoderConfig, build_model, train_wordpiece_tokenizer
@@ -189,6 +190,23 @@ def test_predictor_reports_progress_and_thresholds(tmp_path):
     assert list(prediction.positive) == list(prediction.probabilities >= 0.5)
     with pytest.raises(KeyError, match="unknown finding"):
         prediction.heatmap("fracture")
+
+
+def test_int8_quantised_model_predicts(tmp_path):
+    folder = make_folder(tmp_path, text="none")
+    float_predictor = Predictor(folder, engine="onnx", device="cpu")
+    with pytest.raises(ModelFolderError, match="quantize_model_folder"):
+        Predictor(folder, quantized=True, device="cpu")
+    quantize_model_folder(
+        folder, ({"image": float_predictor.preprocess(phantom_ct(seed))["image"]} for seed in range(3))
+    )
+    int8_predictor = Predictor(folder, quantized=True, device="cpu")
+    volume = phantom_ct(7)
+    float_probabilities = float_predictor.predict(volume).probabilities
+    int8_probabilities = int8_predictor.predict(volume).probabilities
+    # Quantisation error on these small random models stays far below this bound (about 1e-3).
+    np.testing.assert_allclose(int8_probabilities, float_probabilities, atol=0.02)
+    assert int8_predictor.engine_name == "onnx"
 
 
 def test_cli_predict_and_export(tmp_path, capsys):

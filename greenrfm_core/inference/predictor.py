@@ -15,6 +15,7 @@ from safetensors import safe_open
 from greenrfm_core.inference.engines import OnnxEngine, TorchEngine
 from greenrfm_core.inference.export import model_input_shapes
 from greenrfm_core.inference.prediction import Prediction
+from greenrfm_core.inference.quantize import INT8_ONNX_FILE
 from greenrfm_core.modelfolder import (
     ONNX_FILE,
     PROMPTS_FILE,
@@ -72,6 +73,7 @@ class Predictor:
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
         threads: CPU intra-op threads; ``None`` uses the physical core count (onnxruntime) or torch's setting.
         progress: optional callback ``(step, fraction)`` for a progress bar.
+        quantized: run ``model.int8.onnx`` from ``quantize_model_folder`` (implies the onnx engine).
 
     Raises:
         ModelFolderError: missing or damaged manifest, weights or ONNX file.
@@ -84,6 +86,7 @@ class Predictor:
         device: str = "auto",
         threads: int | None = None,
         progress: ProgressCallback | None = None,
+        quantized: bool = False,
     ) -> None:
         from greenrfm_core.device import resolve_device
 
@@ -104,18 +107,20 @@ class Predictor:
             finding["id"]: finding.get("name", {}) for finding in self.manifest["schema"]["findings"]
         }
         self.device = resolve_device(device)
+        if quantized:
+            engine = "onnx"
         if engine == "auto":
             has_onnx = (self.folder / ONNX_FILE).is_file()
             engine = default_engine(self.device, self.config.profile) if has_onnx else "torch"
         self.engine_name = engine
         weights_path = check_file(self.folder, self.manifest, WEIGHTS_FILE, "copy the model folder again")
         if engine == "onnx":
-            onnx_path = check_file(
-                self.folder,
-                self.manifest,
-                ONNX_FILE,
-                f"run 'greenrfm export-onnx {self.folder}' to create it",
-            )
+            onnx_name = INT8_ONNX_FILE if quantized else ONNX_FILE
+            if quantized:
+                action = "run quantize_model_folder to create it"
+            else:
+                action = f"run 'greenrfm export-onnx {self.folder}' to create it"
+            onnx_path = check_file(self.folder, self.manifest, onnx_name, action)
             self.engine: TorchEngine | OnnxEngine = OnnxEngine(onnx_path, str(self.device), threads)
             self.device_name = self.engine.providers[0]
             self.cam_weights = _read_cam_weights(weights_path)
