@@ -190,6 +190,10 @@ def test_predictor_reports_progress_and_thresholds(tmp_path):
     assert list(prediction.positive) == list(prediction.probabilities >= 0.5)
     with pytest.raises(KeyError, match="unknown finding"):
         prediction.heatmap("fracture")
+    # A study given by path is read again for the heat map's grid.
+    volume = phantom_ct(5)
+    study = write_nifti(volume, tmp_path / "study.nii.gz")
+    assert predictor.predict(study).heatmap("emphysema").shape == volume.array.shape
 
 
 def test_int8_quantised_model_predicts(tmp_path):

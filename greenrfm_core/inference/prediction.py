@@ -125,11 +125,7 @@ class Prediction:
         if isinstance(source, (str, os.PathLike)):
             from greenrfm_core import io
 
-            if plane is None:
-                return io.load_study(Path(source))
-            return self._source_from_mapping(io.load_mri_study(Path(source)), plane)
+            # Keep the loaded study, so heat maps of further findings do not read it again.
+            self.source = io.load_study(Path(source)) if plane is None else io.load_mri_study(Path(source))
+            return self._source_volume(plane)
         raise ValueError("the prediction has no source volume; pass volume= to heatmap()")
-
-    def _source_from_mapping(self, volumes: Mapping, plane: str) -> Volume:
-        self.source = volumes
-        return self._source_volume(plane)
