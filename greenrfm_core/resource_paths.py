@@ -86,14 +86,20 @@ def is_frozen() -> bool:
     return bool(getattr(sys, "frozen", False) and getattr(sys, "_MEIPASS", None))
 
 
-def greenrfm_command() -> list[str]:
-    """Return the argument list that starts the ``greenrfm`` command line in a child process.
 
-    From a Python installation this is ``[sys.executable, "-m", "greenrfm_core"]``. In a PyInstaller bundle
-    ``sys.executable`` is the GUI executable, which cannot run ``-m``, so the bundled ``greenrfm``
-    executable beside it is used instead.
+def python_executable() -> str:
+    """Return the program that runs ``-m greenrfm_core...`` in a child process, like ``python -m``.
+
+    From a Python installation this is ``sys.executable``. In a PyInstaller bundle ``sys.executable`` is
+    the running executable, which may be the GUI, so the bundled ``greenrfm`` executable beside it is
+    returned instead; its entry script runs ``-m MODULE`` for ``greenrfm_core`` modules.
     """
     if is_frozen():
         suffix = ".exe" if sys.platform == "win32" else ""
-        return [str(Path(sys.executable).with_name(f"greenrfm{suffix}"))]
-    return [sys.executable, "-m", "greenrfm_core"]
+        return str(Path(sys.executable).with_name(f"greenrfm{suffix}"))
+    return sys.executable
+
+
+def greenrfm_command() -> list[str]:
+    """Return the argument list that starts the ``greenrfm`` command line in a child process."""
+    return [python_executable(), "-m", "greenrfm_core"]

@@ -254,3 +254,36 @@ def test_check_bundle_command_line_exit_code(tmp_path):
     dirty = subprocess.run(command, check=False, capture_output=True, text=True, timeout=60)
     assert dirty.returncode == 1
     assert "_internal/tests/data.csv" in dirty.stdout
+
+
+LAUNCH_GREENRFM = REPO_ROOT / "installers" / "pyinstaller" / "launch_greenrfm.py"
+
+
+def test_cli_entry_runs_core_module(tmp_path):
+    log = tmp_path / "launch.log"
+    command = [
+        sys.executable,
+        str(LAUNCH_GREENRFM),
+        "-m",
+        "greenrfm_core.library.launch",
+        "--log",
+        str(log),
+        "--",
+        sys.executable,
+        "-c",
+        "import sys; print('child output'); sys.exit(3)",
+    ]
+    completed = subprocess.run(
+        command, check=False, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert completed.returncode == 3, completed.stderr
+    assert "child output" in log.read_text()
+
+
+def test_cli_entry_rejects_other_modules(tmp_path):
+    command = [sys.executable, str(LAUNCH_GREENRFM), "-m", "http.server"]
+    completed = subprocess.run(
+        command, check=False, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert completed.returncode == 2
+    assert "only greenrfm_core modules" in completed.stderr

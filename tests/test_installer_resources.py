@@ -62,11 +62,14 @@ def test_frozen_bundle_cli_command(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "greenrfm-studio"))
     suffix = ".exe" if sys.platform == "win32" else ""
-    assert resource_paths.greenrfm_command() == [str(tmp_path / f"greenrfm{suffix}")]
+    bundled_cli = str(tmp_path / f"greenrfm{suffix}")
+    assert resource_paths.python_executable() == bundled_cli
+    assert resource_paths.greenrfm_command() == [bundled_cli, "-m", "greenrfm_core"]
 
 
 def test_source_cli_command():
     assert not resource_paths.is_frozen()
+    assert resource_paths.python_executable() == sys.executable
     assert resource_paths.greenrfm_command() == [sys.executable, "-m", "greenrfm_core"]
 
 
