@@ -158,7 +158,7 @@ def test_nifti_open_and_drop_folder(window, qtbot, dicom_folder, tmp_path):
         Qt.KeyboardModifier.NoModifier,
     )
     enter = QDragEnterEvent(
-        QPoint(400, 300),
+        QPointF(400, 300),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.NoButton,

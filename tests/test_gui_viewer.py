@@ -316,3 +316,37 @@ def test_predict_heatmap_and_exports(opened, model_folder, qtbot, tmp_path):
     assert "Zhang" not in plain_text and PATIENT_ID not in plain_text
     assert "Zhang Sanfeng" in named_text and PATIENT_ID in named_text
     shutil.copy(plain, SHOTS / "report.pdf")
+
+
+def test_mri_opens_with_percentile_window(qtbot):
+    from app.viewer import ThreeViewViewer
+    from greenrfm_core.volume import Volume
+
+    rng = np.random.default_rng(2)
+    array = rng.gamma(2.0, 150.0, size=(24, 64, 48)).astype(np.float32)
+    viewer = ThreeViewViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(900, 600)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    viewer.set_volume(Volume(array, spacing=(0.5, 0.5, 3.0), modality="MR"))
+    low, high = np.percentile(array, [1, 99])
+    assert viewer.window == pytest.approx(high - low, rel=0.05)
+    assert viewer.level == pytest.approx((low + high) / 2, rel=0.05)
+    assert [viewer.preset_box.itemData(i) for i in range(viewer.preset_box.count())] == ["auto"]
+    assert viewer.capture("sagittal").std() > 10
+    viewer.finalize()
+
+
+def test_model_picker_lists_library_models(window, model_folder):
+    from greenrfm_core.library import Library
+
+    with Library() as library:
+        library.register_model(model_folder, name="registered-tiny")
+    window.predictions.reload_models()
+    entries = window.findings.entries
+    library_entries = [entry for entry in entries if entry.source == "library"]
+    assert [entry.name for entry in library_entries] == ["registered-tiny"]
+    assert library_entries[0].task == "chest-ct"
+    assert len(library_entries[0].finding_ids) == 18
+    assert window.findings.model_box.count() == len(entries)

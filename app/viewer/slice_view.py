@@ -130,6 +130,7 @@ class SliceView(QVTKRenderWindowInteractor):
         self._last_pos: QPointF | None = None
         self._press_button = Qt.MouseButton.NoButton
         self._dragged = False
+        self._finalized = False
 
     # ----- scene set-up -----
 
@@ -246,7 +247,7 @@ class SliceView(QVTKRenderWindowInteractor):
             window: window width in image units.
             render: redraw now; pass False when the caller schedules the redraw itself.
         """
-        if self._image is None:
+        if self._image is None or self._finalized:
             return
         self._base_mapper.SetSliceNumber(slice_index)
         if self._overlay_visible:
@@ -300,11 +301,14 @@ class SliceView(QVTKRenderWindowInteractor):
         self._renderer.ResetCameraClippingRange()
 
     def render(self) -> None:
-        """Redraw the view now."""
-        self.GetRenderWindow().Render()
+        """Redraw the view now (no-op after :meth:`finalize`)."""
+        if not self._finalized:
+            self.GetRenderWindow().Render()
 
     def capture(self) -> np.ndarray:
         """Return the rendered pixels, uint8 RGB of shape ``(height, width, 3)``, row 0 at the top."""
+        if self._finalized:
+            raise RuntimeError(f"the {self.plane} view was finalized; capture before closing the window")
         return capture_render_window(self.GetRenderWindow())
 
     def display_to_world(self, position: QPointF) -> np.ndarray:
@@ -343,7 +347,14 @@ class SliceView(QVTKRenderWindowInteractor):
 
     # ----- Qt events -----
 
+    def paintEvent(self, event) -> None:
+        # Rendering into a finalized window dereferences a released OpenGL context and crashes.
+        if not self._finalized:
+            super().paintEvent(event)
+
     def resizeEvent(self, event) -> None:
+        if self._finalized:
+            return
         super().resizeEvent(event)
         self.reset_camera()
 
@@ -425,5 +436,7 @@ class SliceView(QVTKRenderWindowInteractor):
         event.accept()
 
     def finalize(self) -> None:
-        """Release the OpenGL context before the widget is destroyed."""
-        self.GetRenderWindow().Finalize()
+        """Release the OpenGL context before the widget is destroyed; the view draws nothing afterwards."""
+        if not self._finalized:
+            self._finalized = True
+            self.GetRenderWindow().Finalize()
