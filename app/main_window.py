@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     """GreenRFM Studio's main window.
 
-    Long work (scanning, loading, predicting, heat maps) runs in background threads, and problems are shown in
-    the non-modal message strip above the views, so the window never blocks or closes on bad input.
+    Long work (scanning, loading, predicting, heat maps) runs in background threads. Problems are shown in the
+    non-modal message strip above the views instead of modal dialogs.
     """
 
     studyLoaded = Signal()
@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
             )
 
     def open_dicomdir(self, path: str | Path) -> None:
-        """Scan the folder that holds the DICOMDIR ``path`` (every file is read directly)."""
+        """Scan the folder that contains the DICOMDIR ``path`` (every file is read directly)."""
         self.open_folder(Path(path).parent, recent_path=Path(path), recent_kind="dicomdir")
 
     def open_folder(

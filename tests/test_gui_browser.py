@@ -73,7 +73,8 @@ def test_empty_folder_shows_message(window, qtbot, tmp_path):
     scan_and_wait(window, qtbot, tmp_path)
     assert window.messages.level == "error"
     assert "No DICOM images found" in window.messages.text()
-    assert window.isVisible() and window.volume is None
+    assert window.isVisible()
+    assert window.volume is None
 
 
 def test_non_dicom_files_show_message(window, qtbot, tmp_path):
@@ -83,12 +84,14 @@ def test_non_dicom_files_show_message(window, qtbot, tmp_path):
     scan_and_wait(window, qtbot, tmp_path)
     assert window.messages.level == "error"
     assert "6 files" in window.messages.text()
-    assert window.volume is None and window.isVisible()
+    assert window.volume is None
+    assert window.isVisible()
 
 
 def test_missing_path_and_bad_nifti(window, qtbot, tmp_path):
     window.open_path(str(tmp_path / "gone"))
-    assert window.messages.level == "error" and "Not found" in window.messages.text()
+    assert window.messages.level == "error"
+    assert "Not found" in window.messages.text()
     broken = tmp_path / "broken.nii.gz"
     broken.write_bytes(b"this is not gzip data")
     window.open_nifti(broken)
@@ -96,7 +99,8 @@ def test_missing_path_and_bad_nifti(window, qtbot, tmp_path):
         lambda: window.messages.level == "error" and "broken.nii.gz" in window.messages.text(),
         timeout=TIMEOUT_MS,
     )
-    assert window.volume is None and window.isVisible()
+    assert window.volume is None
+    assert window.isVisible()
 
 
 def test_truncated_series_warns_and_stays_alive(window, qtbot, dicom_folder, tmp_path):
@@ -132,9 +136,8 @@ def test_scan_fills_table_thumbnail_and_recent(window, qtbot, dicom_folder):
 
     stored = json.loads(settings_path().read_text(encoding="utf-8"))
     assert stored["recent"][0]["path"] == str(dicom_folder)
-    assert "Li" not in json.dumps(stored) and "ID-99" not in json.dumps(stored), (
-        "settings must hold no identifiers"
-    )
+    assert "Li" not in json.dumps(stored), "settings must contain no patient name"
+    assert "ID-99" not in json.dumps(stored), "settings must contain no patient ID"
     assert browser.recent.count() >= 1
     assert window.recent_menu.actions()[0].toolTip() == str(dicom_folder)
 

@@ -146,6 +146,7 @@ class StudyBrowser(QWidget):
         """Fill the table from a ``ScanResult`` (one row per series) and list its warnings."""
         self.scan_result = result
         self._rows = [(study, series) for study in result.studies for series in study.series]
+
         self.table.setRowCount(len(self._rows))
         for row, (study, series) in enumerate(self._rows):
             description = series.description or str(study.attributes.get("study_description") or "")
@@ -164,12 +165,14 @@ class StudyBrowser(QWidget):
                     item.setForeground(Qt.GlobalColor.yellow)
                     item.setToolTip("\n".join(series.warnings))
                 self.table.setItem(row, column, item)
+
         self.warnings.clear()
         all_warnings = list(result.warnings) + [w for _, series in self._rows for w in series.warnings]
         for warning in all_warnings:
             self.warnings.addItem(QListWidgetItem(warning))
         if all_warnings:
             self.tabs.setCurrentWidget(self.warnings)
+
         summary = self.tr(
             "{series} series in {studies} studies; {dicom} DICOM files, {other} other files."
         ).format(

@@ -34,7 +34,7 @@ CLICK_TOLERANCE_PX = 3
 
 @dataclass(frozen=True)
 class PlaneGeometry:
-    """How one view looks at the (x=left, y=posterior, z=superior) world of the image data.
+    """Camera set-up of one view in the image-data world (x to the left, y to posterior, z to superior).
 
     Attributes:
         axis: world axis the view slices through (0 = x, 1 = y, 2 = z).
@@ -54,7 +54,7 @@ class PlaneGeometry:
 
 
 # Radiological convention: axial is seen from the feet and coronal from the front, so the patient's right
-# is on the screen's left; sagittal is seen from the patient's left with anterior on the screen's left.
+# is on the screen's left. Sagittal is seen from the patient's left, with anterior on the screen's left.
 PLANES = {
     "axial": PlaneGeometry(2, 0, 1, (0.0, 0.0, 1.0), (0.0, -1.0, 0.0), ("R", "L", "A", "P")),
     "coronal": PlaneGeometry(1, 0, 2, (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), ("R", "L", "S", "I")),
