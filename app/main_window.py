@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
 
         self.volume = None
         self.study_source = None
+        self.study_folder: Path | None = None
         self.study_facts: dict[str, str] = {}
         self.study_display: dict[str, str] = {}
         self._tasks: set[BackgroundTask] = set()
@@ -272,9 +273,11 @@ class MainWindow(QMainWindow):
             "slices": str(series.number_of_slices),
         }
         display = {key: value for key, value in study.display.items() if value}
+        scan_root = self.browser.scan_result.root if self.browser.scan_result is not None else None
+
         self.run_task(
             work,
-            lambda volume: self.show_volume(volume, facts, display, source=series),
+            lambda volume: self.show_volume(volume, facts, display, source=series, study_folder=scan_root),
             lambda message: self.show_error(
                 self.tr("Could not open {series}: {error}").format(series=series.display_name, error=message)
             ),
@@ -299,10 +302,26 @@ class MainWindow(QMainWindow):
             ),
         )
 
-    def show_volume(self, volume, facts: dict[str, str], display: dict[str, str], source=None) -> None:
-        """Show a loaded volume in the three views and reset the findings of the previous study."""
+    def show_volume(
+        self,
+        volume,
+        facts: dict[str, str],
+        display: dict[str, str],
+        source=None,
+        study_folder: Path | None = None,
+    ) -> None:
+        """Show a loaded volume in the three views and reset the findings of the previous study.
+
+        Args:
+            volume: the loaded Volume.
+            facts: non-identifying study facts for exports (description, date, modality, series, slices).
+            display: patient facts from the scan, shown on screen and printed only on request.
+            source: the scan's SeriesInfo or the NIfTI path the volume came from.
+            study_folder: the scanned folder, which three-plane MRI models read as a whole.
+        """
         self.volume = volume
         self.study_source = source
+        self.study_folder = study_folder
         spacing = " x ".join(f"{value:.2f}" for value in volume.spacing)
         self.study_facts = {**facts, "spacing": spacing}
         self.study_display = display

@@ -128,6 +128,16 @@ class PredictionController(QObject):
             return
         if self.panel.progress.isVisible():
             return
+        source = volume
+        if entry.is_three_plane_mri:
+            # A three-plane model reads the sagittal, coronal and axial series of the whole study itself.
+            # NOTE: the GUI tests cover CT models only; this MRI path has not been run against a knee MRI study.
+            source = self.window.study_folder
+            if source is None:
+                self.window.show_warning(
+                    self.tr("This MRI model needs a DICOM study folder, not a single file.")
+                )
+                return
         self.panel.set_busy(True, self.tr("Running {model}...").format(model=entry.name))
         self.window.viewer.clear_heatmap()
 
@@ -144,7 +154,7 @@ class PredictionController(QObject):
             predictor.progress = lambda step, fraction: report(
                 int(fraction * 100), 100, steps.get(step, step)
             )
-            return predictor.predict(volume, lang=language)
+            return predictor.predict(source, lang=language)
 
         self.window.run_task(
             work, lambda prediction: self._on_prediction(entry, prediction), self._on_failure
@@ -181,9 +191,16 @@ class PredictionController(QObject):
             return
         self._heatmap_request = finding_id
         prediction = self.prediction
+        volume = self.window.volume
+        planes = list(getattr(prediction, "planes", []) or [])
+        shown_plane = getattr(self.window.study_source, "plane", "")
+        plane = (shown_plane if shown_plane in planes else planes[0]) if planes else None
 
         def work(report, cancelled):
-            return np.asarray(prediction.heatmap(finding_id), dtype=np.float32)
+            if plane is None:
+                return np.asarray(prediction.heatmap(finding_id), dtype=np.float32)
+            # Three-plane MRI: the map of the plane on screen, resampled onto the series on screen.
+            return np.asarray(prediction.heatmap(finding_id, volume=volume, plane=plane), dtype=np.float32)
 
         def done(heatmap: np.ndarray) -> None:
             if finding_id != self._heatmap_request:
@@ -269,8 +286,13 @@ class PredictionController(QObject):
         images = []
         captions = {"axial": self.tr("Axial"), "coronal": self.tr("Coronal"), "sagittal": self.tr("Sagittal")}
         for plane in ("axial", "coronal", "sagittal"):
-            pixels = np.ascontiguousarray(viewer.capture(plane))
+            pixels = viewer.capture(plane)
+            # A centred square keeps the three key images the same size whatever the view's shape.
             height, width, _ = pixels.shape
+            side = min(height, width)
+            top, left = (height - side) // 2, (width - side) // 2
+            pixels = np.ascontiguousarray(pixels[top : top + side, left : left + side])
+            height, width = side, side
             image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
             caption = captions[plane]
             if viewer.heatmap_title:

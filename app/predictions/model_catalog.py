@@ -50,6 +50,12 @@ class ModelEntry:
         return dict(self.manifest.get("provenance") or {})
 
     @property
+    def is_three_plane_mri(self) -> bool:
+        """True for a model with one encoder per MRI plane, which predicts from a whole study folder."""
+        architecture = self.manifest.get("architecture") or {}
+        return architecture.get("kind") == "mri3plane" or bool(architecture.get("planes"))
+
+    @property
     def synthetic(self) -> bool:
         """True when the model was trained on synthetic phantoms only."""
         return bool(self.provenance.get("synthetic")) or self.source == "demo"

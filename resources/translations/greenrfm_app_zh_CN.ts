@@ -415,6 +415,10 @@
         <translation>请先打开一个检查并选择模型。</translation>
     </message>
     <message>
+        <source>This MRI model needs a DICOM study folder, not a single file.</source>
+        <translation>此 MRI 模型需要 DICOM 检查文件夹，而不是单个文件。</translation>
+    </message>
+    <message>
         <source>Running {model}...</source>
         <translation>正在运行 {model}...</translation>
     </message>
