@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -364,10 +364,12 @@ class MainWindow(QMainWindow):
         self._wizard.show()
 
     def set_language(self, code: str) -> None:
-        """Store the language choice; it applies to all windows after a restart."""
+        """Store the language choice and rebuild this window in it (after the menu action returns)."""
+        from app.language_switch import switch_language
+
         self.settings.language = code
         self._save_settings()
-        self.show_info(self.tr("The language changes after you restart GreenRFM Studio."))
+        QTimer.singleShot(0, lambda: switch_language(self, code))
 
     # ----- settings and shutdown -----
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,3 +96,36 @@ def test_chinese_catalogue_loads_into_window(qtbot, tmp_path):
     finally:
         install_translators("en")
     assert QCoreApplication.translate("MainWindow", "&File") == "&File"
+
+
+@pytest.mark.gui
+def test_language_menu_rebuilds_window(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from app.i18n import install_translators
+    from app.main_window import MainWindow
+    from app.settings import StudioSettings, settings_path
+    from greenrfm_core.volume import Volume
+
+    window = MainWindow(StudioSettings(), "en")
+    window.resize(1200, 760)
+    window.show()
+    qtbot.waitExposed(window)
+    array = np.random.default_rng(4).normal(0.0, 200.0, (20, 48, 48)).astype(np.float32)
+    window.show_volume(Volume(array, spacing=(1.0, 1.0, 2.0), modality="CT"), {"description": "switch"}, {})
+    window.viewer.set_cursor(10, 20, 5)
+    try:
+        window.actions_by_name["language_zh_CN"].trigger()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        assert len(windows) == 1
+        new_window = windows[0]
+        qtbot.addWidget(new_window)
+        assert new_window.language == "zh_CN"
+        assert new_window.menuBar().actions()[0].text() == "文件(&F)"
+        assert list(new_window.viewer.cursor) == [10, 20, 5]
+        assert new_window.viewer.capture("axial").std() > 10
+        assert json.loads(settings_path().read_text(encoding="utf-8"))["language"] == "zh_CN"
+        new_window.close()
+    finally:
+        install_translators("en")

@@ -194,10 +194,6 @@
         <translation>训练向导不可用：{error}</translation>
     </message>
     <message>
-        <source>The language changes after you restart GreenRFM Studio.</source>
-        <translation>重新启动 GreenRFM Studio 后语言设置生效。</translation>
-    </message>
-    <message>
         <source>About GreenRFM Studio</source>
         <translation>关于 GreenRFM Studio</translation>
     </message>
