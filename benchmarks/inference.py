@@ -1,6 +1,6 @@
 """Per-study inference latency of lite and standard chest CT models: PyTorch eager vs onnxruntime.
 
-Prints one markdown table of median seconds after warm-up. Rows cover reading a 300-slice DICOM folder,
+Prints one markdown table of median wall-clock and CPU seconds after warm-up. Rows cover reading a 300-slice DICOM folder,
 preprocessing to the chest-ct grid (96x192x192), the model with each engine variant, and a whole prediction.
 Model rows also give the peak resident memory while the model ran. "Uncached" clears the preprocessing
 cache but not the operating system's file cache, so disk reads are not included. The models have full
@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import psutil
@@ -50,15 +51,31 @@ class PeakMemory:
         return self.peak / 2**20
 
 
-def median_time(function, repeats: int, warmup: int = 1) -> float:
+class Timing(NamedTuple):
+    """Median wall-clock and process CPU seconds of one step."""
+
+    wall: float
+    cpu: float
+
+    def cells(self) -> tuple[str, str]:
+        return f"{self.wall:.3f}", f"{self.cpu:.3f}"
+
+
+def median_time(function, repeats: int, warmup: int = 1) -> Timing:
+    """Time ``function`` after ``warmup`` calls. CPU seconds include all of this process's threads.
+
+    CPU time is less sensitive than wall time to other processes on a busy machine, but it also counts
+    threads that spin while waiting (onnxruntime and OpenMP both do).
+    """
     for _ in range(warmup):
         function()
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - started_cpu)
+    return Timing(statistics.median(walls), statistics.median(cpus))
 
 
 def make_model_folder(root: Path, profile: str) -> Path:
@@ -80,7 +97,9 @@ def make_model_folder(root: Path, profile: str) -> Path:
     return folder
 
 
-def onnx_variant(folder: Path, level: str, threads: int, file_name: str = "model.onnx"):
+def onnx_variant(
+    folder: Path, level: str, threads: int, file_name: str = "model.onnx", spinning: bool = True
+):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -88,6 +107,8 @@ def onnx_variant(folder: Path, level: str, threads: int, file_name: str = "model
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(folder / file_name), options, providers=["CPUExecutionProvider"])
     return lambda x: session.run(None, {"image": x})
 
@@ -139,7 +160,7 @@ def quantised_row(folder: Path, profile: str, spec: dict, x: np.ndarray, threads
         int8_probability = 1 / (1 + np.exp(-int8_run(item)[0]))
         differences.append(float(np.abs(float_probability - int8_probability).max()))
     name = f"model: onnxruntime int8 QDQ (max abs probability change {max(differences):.4f})"
-    return (name, profile, f"{seconds:.3f}", f"{memory.mib:.0f}")
+    return (name, profile, *seconds.cells(), f"{memory.mib:.0f}")
 
 
 def main() -> int:
@@ -167,8 +188,8 @@ def main() -> int:
         f"torch {torch.__version__}, threads {threads}; median of {args.repeats} after 1 warm-up"
     )
     print()
-    print("| step | profile | median s | peak RSS MiB |")
-    print("|---|---|---|---|", flush=True)
+    print("| step | profile | median wall s | median CPU s | peak RSS MiB |")
+    print("|---|---|---|---|---|", flush=True)
 
     try:
         run_benchmark(args, threads, root)
@@ -197,8 +218,8 @@ def run_benchmark(args: argparse.Namespace, threads: int, root: Path) -> None:
     load_s = median_time(lambda: load_study(dicom_dir), args.repeats)
     loaded = load_study(dicom_dir)
     preprocess_s = median_time(lambda: preprocess_volume(loaded, spec), args.repeats)
-    emit(("read DICOM folder (300 slices 512x512)", "-", f"{load_s:.3f}", "-"))
-    emit(("preprocess to 96x192x192", "-", f"{preprocess_s:.3f}", "-"))
+    emit(("read DICOM folder (300 slices 512x512)", "-", *load_s.cells(), "-"))
+    emit(("preprocess to 96x192x192", "-", *preprocess_s.cells(), "-"))
 
     x = preprocess_volume(loaded, spec)[None, None].astype(np.float32)
     for profile in args.profiles:
@@ -209,6 +230,9 @@ def run_benchmark(args: argparse.Namespace, threads: int, root: Path) -> None:
             "onnxruntime ORT_ENABLE_ALL": lambda folder=folder: onnx_variant(
                 folder, "ORT_ENABLE_ALL", threads
             ),
+            "onnxruntime ORT_ENABLE_ALL, no thread spinning": lambda folder=folder: onnx_variant(
+                folder, "ORT_ENABLE_ALL", threads, spinning=False
+            ),
             "onnxruntime ORT_ENABLE_BASIC": lambda folder=folder: onnx_variant(
                 folder, "ORT_ENABLE_BASIC", threads
             ),
@@ -217,13 +241,13 @@ def run_benchmark(args: argparse.Namespace, threads: int, root: Path) -> None:
             run = make()
             with PeakMemory() as memory:
                 seconds = median_time(lambda run=run: run(x), args.repeats)
-            emit((f"model: {name}", profile, f"{seconds:.3f}", f"{memory.mib:.0f}"))
+            emit((f"model: {name}", profile, *seconds.cells(), f"{memory.mib:.0f}"))
         emit(quantised_row(folder, profile, spec, x, threads, args.repeats))
         for engine in ("torch", "onnx"):
             predictor = Predictor(folder, engine=engine, device="cpu", threads=threads)
             preprocess_study(dicom_dir, spec)  # fill the preprocessing cache
             cached = median_time(lambda predictor=predictor: predictor.predict(dicom_dir), args.repeats)
-            emit((f"whole prediction, cached preprocessing ({engine})", profile, f"{cached:.3f}", "-"))
+            emit((f"whole prediction, cached preprocessing ({engine})", profile, *cached.cells(), "-"))
 
             def cold(predictor=predictor):
                 shutil.rmtree(cache.cache_root())
@@ -233,7 +257,7 @@ def run_benchmark(args: argparse.Namespace, threads: int, root: Path) -> None:
                 (
                     f"whole prediction, uncached DICOM folder ({engine})",
                     profile,
-                    f"{median_time(cold, args.repeats):.3f}",
+                    *median_time(cold, args.repeats).cells(),
                     "-",
                 )
             )

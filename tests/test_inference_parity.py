@@ -210,7 +210,7 @@ def test_int8_quantised_model_predicts(tmp_path):
     int8_probabilities = int8_predictor.predict(volume).probabilities
     # Quantisation error on these small random models stays far below this bound (about 1e-3).
     np.testing.assert_allclose(int8_probabilities, float_probabilities, atol=0.02)
-    assert int8_predictor.engine_name == "onnx"
+    assert int8_predictor.engine_name == "onnx-int8"
 
 
 def test_cli_predict_and_export(tmp_path, capsys):
@@ -227,5 +227,10 @@ def test_cli_predict_and_export(tmp_path, capsys):
     assert result["engine"] == "onnx"
     assert cli_main(["predict", str(study), "--model", str(folder), "--lang", "zh"]) == 0
     assert "胸腔积液" in capsys.readouterr().out
+    assert cli_main(["export-onnx", str(folder), "--int8", str(study)]) == 0
+    assert (folder / "model.int8.onnx").is_file()
+    capsys.readouterr()
+    assert cli_main(["predict", str(study), "--model", str(folder), "--int8", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine"] == "onnx-int8"
     assert cli_main(["predict", str(study), "--model", str(tmp_path / "missing")]) == 1
     assert "not found" in capsys.readouterr().err

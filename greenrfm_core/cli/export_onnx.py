@@ -17,6 +17,13 @@ def register(subparsers) -> None:
         "both in its manifest.",
     )
     parser.add_argument("model_dir", metavar="MODEL_DIR", help="model folder containing manifest.json")
+    parser.add_argument(
+        "--int8",
+        nargs="+",
+        metavar="STUDY",
+        help="also write model.int8.onnx, calibrated on these studies (10 to 50 typical studies); "
+        "predict uses it with --int8",
+    )
     parser.set_defaults(func=run)
 
 
@@ -25,8 +32,19 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         path = export_model_folder(args.model_dir)
-    except (ModelFolderError, FileNotFoundError) as error:
+        print(f"wrote {path}")
+        if args.int8:
+            print(f"wrote {quantize_from_studies(args.model_dir, args.int8)}")
+    except (ModelFolderError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {path}")
     return 0
+
+
+def quantize_from_studies(model_dir: str, studies: list[str]):
+    """Preprocess ``studies`` with the model's spec and calibrate ``model.int8.onnx`` on them."""
+    from greenrfm_core.inference import Predictor
+    from greenrfm_core.inference.quantize import quantize_model_folder
+
+    predictor = Predictor(model_dir, engine="onnx", device="cpu")
+    return quantize_model_folder(model_dir, (predictor.preprocess(study) for study in studies))

@@ -25,6 +25,11 @@ def register(subparsers) -> None:
         default="auto",
         help="inference engine; auto picks the faster one measured for this device (default: auto)",
     )
+    parser.add_argument(
+        "--int8",
+        action="store_true",
+        help="run the int8 model written by 'export-onnx --int8' (onnxruntime engine)",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: physical cores)")
     parser.add_argument("--lang", default="en", help="language of zero-shot prompts and names (en, zh)")
@@ -54,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from greenrfm_core.inference import Predictor
 
     try:
-        predictor = Predictor(args.model, engine=args.engine, device=args.device, threads=args.threads)
+        predictor = Predictor(
+            args.model, engine=args.engine, device=args.device, threads=args.threads, quantized=args.int8
+        )
         prediction = predictor.predict(args.study, lang=args.lang)
     except (ModelFolderError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -28,7 +28,7 @@ class Prediction:
         thresholds: (K,) decision thresholds on ``probabilities``.
         timings: seconds per step: ``model_load`` (once per Predictor), ``preprocess`` (reading and
             preprocessing the study, fast when the preprocessing cache has it) and ``model``.
-        engine: ``torch`` or ``onnx``.
+        engine: ``torch``, ``onnx`` or ``onnx-int8`` (the quantised ONNX model).
         device: the device or onnxruntime execution provider used.
     """
 

@@ -112,7 +112,7 @@ class Predictor:
         if engine == "auto":
             has_onnx = (self.folder / ONNX_FILE).is_file()
             engine = default_engine(self.device, self.config.profile) if has_onnx else "torch"
-        self.engine_name = engine
+        self.engine_name = "onnx-int8" if quantized else engine
         weights_path = check_file(self.folder, self.manifest, WEIGHTS_FILE, "copy the model folder again")
         if engine == "onnx":
             onnx_name = INT8_ONNX_FILE if quantized else ONNX_FILE
