@@ -204,3 +204,20 @@ def test_background_task_error_reaches_window(window, qtbot):
     window.messages.dismiss()
     assert window.messages.text() == ""
     assert QPoint(0, 0) == window.messages.pos() or window.messages.isHidden()
+
+
+def test_dicomdir_opens_its_folder(window, qtbot, dicom_folder, tmp_path):
+    from pydicom.fileset import FileSet
+
+    file_set = FileSet()
+    for path in sorted(dicom_folder.glob("*.dcm")):
+        file_set.add(path)
+    file_set.write(tmp_path / "media")
+    dicomdir = tmp_path / "media" / "DICOMDIR"
+    assert dicomdir.is_file()
+    with qtbot.waitSignal(window.studyLoaded, timeout=TIMEOUT_MS):
+        window.open_path(str(dicomdir))
+    assert window.browser.row_count() == 1
+    assert window.volume.array.shape == (40, 96, 96)
+    assert window.settings.recent[0].kind == "dicomdir"
+    assert window.settings.recent[0].path == str(dicomdir)

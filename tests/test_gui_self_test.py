@@ -71,7 +71,9 @@ def test_self_test_writes_screenshot(tmp_path):
     Path("/tmp/gui-shots").mkdir(exist_ok=True)
     shutil.copy(screenshot, "/tmp/gui-shots/self-test.png")
     log_text = (tmp_path / "home" / "logs" / "greenrfm-studio.log").read_text(encoding="utf-8")
-    assert "PHANTOM" not in log_text.upper().replace("PHANTOM CHEST CT", ""), "no patient name in the log"
+    # The demo study's Patient Name is PHANTOM^CHEST^0001 and its Accession Number PH0001.
+    assert "CHEST^0001" not in log_text, "the log must not contain the patient name"
+    assert "PH0001" not in log_text, "the log must not contain the accession number"
 
 
 def test_self_test_fails_without_demo_model(tmp_path):
