@@ -21,11 +21,13 @@ class BackgroundTask(QThread):
         progressed(int, int): items done and total.
         succeeded(object): the function's return value.
         failed(str): the error message.
+        raised(object): the exception itself, emitted before ``failed`` for pages that need its attributes.
     """
 
     progressed = Signal(int, int)
     succeeded = Signal(object)
     failed = Signal(str)
+    raised = Signal(object)
 
     def __init__(self, function: Callable[[Callable[[int, int], None]], Any], parent=None):
         super().__init__(parent)
@@ -36,6 +38,7 @@ class BackgroundTask(QThread):
             result = self._function(lambda done, total: self.progressed.emit(int(done), int(total)))
         except (OSError, ValueError, KeyError, RuntimeError, UnicodeError) as error:
             logger.warning("Background task failed: %s", error)
+            self.raised.emit(error)
             self.failed.emit(str(error))
             return
         except Exception as error:

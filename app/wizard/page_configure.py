@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from app.wizard import services
 from app.wizard.state import WizardState
 from greenrfm_core import paths
 from greenrfm_core.library import Library, fingerprint_dataset
+from greenrfm_core.resource_paths import python_executable
 
 logger = logging.getLogger(__name__)
 
@@ -178,11 +178,9 @@ class ConfigurePage(QWizardPage):
 
     def build_command(self, run_dir: Path, labels_path: Path, events_path: Path) -> list[str]:
         """Return the ``greenrfm train`` command line for the current choices."""
-        # NOTE: a custom finding list passes its schema file as --task; the train command must accept a
-        # schema path there, as greenrfm_core.schemas.load_schema does.
         task = self.state.base_task if self.state.task != "custom" else str(self.state.schema_path)
         command = [
-            sys.executable,
+            python_executable(),
             "-m",
             "greenrfm_core",
             "train",
@@ -202,7 +200,12 @@ class ConfigurePage(QWizardPage):
             str(events_path),
             "--epochs",
             str(self.epochs.value()),
+            "--split",
+            str(run_dir / "split.csv"),
         ]
+        if self.state.reports_file:
+            # --labels carries the reviewed labels, so the report text for the text encoder comes separately.
+            command += ["--report-text", str(self.state.reports_file)]
         if self.finetune.isChecked():
             with Library(self.library_path) as library:
                 command += ["--init", library.get_model(self.base_model.currentData()).folder]

@@ -155,7 +155,19 @@ class DataPage(QWizardPage):
         )
         self.task.succeeded.connect(lambda result: self._scan_done(result, studies, reports, labels))
         self.task.failed.connect(self._scan_failed)
+        self.task.raised.connect(self._offer_columns)
         self.task.start()
+
+    def _offer_columns(self, error: Exception) -> None:
+        columns = getattr(error, "columns", None)
+        if not columns:
+            return
+        current = self.id_column.currentText()
+        self.id_column.blockSignals(True)
+        self.id_column.clear()
+        self.id_column.addItems(columns)
+        self.id_column.setCurrentText(current)
+        self.id_column.blockSignals(False)
 
     def _scan_failed(self, message: str) -> None:
         self.progress.setVisible(False)

@@ -26,9 +26,12 @@ def macro_auroc(metrics: dict) -> float | None:
     """Return the macro AUROC from an eval or done event's ``metrics`` (evaluation report or flat dict)."""
     if not isinstance(metrics, dict):
         return None
-    for container in (metrics.get("macro"), metrics):
-        if isinstance(container, dict) and isinstance(container.get("macro_auroc"), (int, float)):
-            return float(container["macro_auroc"])
+    for container in (metrics.get("macro"), metrics.get("classifier"), metrics):
+        if not isinstance(container, dict):
+            continue
+        for key in ("classifier_macro_auroc", "macro_auroc"):
+            if isinstance(container.get(key), (int, float)):
+                return float(container[key])
     return None
 
 
@@ -106,12 +109,16 @@ class TrainPage(QWizardPage):
         layout.addLayout(buttons)
 
     def _reset_series(self) -> None:
+        self.current_stage: str | None = None
+        self.epoch_offset = 0.0
         self.step_x: list[float] = []
         self.step_y: list[float] = []
         self.loss_x: list[float] = []
         self.loss_y: list[float] = []
         self.auroc_x: list[float] = []
         self.auroc_y: list[float] = []
+        for curve in (self.step_curve, self.loss_curve, self.auroc_curve):
+            curve.setData([], [])
 
     def initializePage(self) -> None:
         """Start the recorded job, or attach to it when it already has a process."""
@@ -133,13 +140,19 @@ class TrainPage(QWizardPage):
         epoch = event.get("epoch")
         if kind == "start":
             self.status.setText(self.tr("Training started"))
+            if event.get("stage") and event.get("stage") != self.current_stage:
+                # Every stage counts epochs from zero, so later stages continue to the right on the plots.
+                self.current_stage = event.get("stage")
+                self.epoch_offset = max(self.step_x + self.loss_x + self.auroc_x, default=0.0)
         elif kind == "progress":
             step, total = event.get("step"), event.get("total_steps")
             if isinstance(step, int) and isinstance(total, int) and total > 0:
                 self.progress.setRange(0, total)
                 self.progress.setValue(min(step, total))
             stage = event.get("stage") or ""
-            self.status.setText(self.tr("Stage {stage}, epoch {epoch}").format(stage=stage, epoch=epoch))
+            self.status.setText(
+                self.tr("Stage {stage}, epoch {epoch}").format(stage=stage, epoch=(epoch or 0) + 1)
+            )
             if isinstance(event.get("eta_s"), (int, float)):
                 self.eta.setText(
                     self.tr("Time left: {minutes:.0f} min {seconds:.0f} s").format(
@@ -148,21 +161,25 @@ class TrainPage(QWizardPage):
                 )
             if isinstance(event.get("loss"), (int, float)) and isinstance(step, int) and total:
                 # Steps are plotted at fractional epochs, so step losses and epoch means share one axis.
-                self.step_x.append((epoch or 1) - 1 + step / total)
+                self.step_x.append(self.epoch_offset + (epoch or 0) + step / total)
                 self.step_y.append(float(event.get("loss")))
                 self.step_curve.setData(self.step_x, self.step_y)
             self._update_memory(event)
         elif kind == "epoch":
             if isinstance(event.get("loss"), (int, float)) and epoch is not None:
-                self.loss_x.append(float(epoch))
+                self.loss_x.append(self.epoch_offset + float(epoch))
                 self.loss_y.append(float(event.get("loss")))
                 self.loss_curve.setData(self.loss_x, self.loss_y)
             self._update_memory(event)
         elif kind == "eval":
-            self.last_metrics = event.get("metrics") or {}
-            value = macro_auroc(self.last_metrics)
+            metrics = event.get("metrics") or {}
+            # The text stage evaluates the report classifier, which says nothing about the images.
+            if metrics.get("source", "classifier") != "classifier":
+                return
+            self.last_metrics = metrics
+            value = macro_auroc(metrics)
             if value is not None and epoch is not None:
-                self.auroc_x.append(float(epoch))
+                self.auroc_x.append(self.epoch_offset + float(epoch))
                 self.auroc_y.append(value)
                 self.auroc_curve.setData(self.auroc_x, self.auroc_y)
         elif kind == "checkpoint":
@@ -171,7 +188,7 @@ class TrainPage(QWizardPage):
             self.log.appendPlainText(self.tr("Warning: {message}").format(message=event.get("message")))
         elif kind == "error":
             self.log.appendPlainText(self.tr("Error: {message}").format(message=event.get("message")))
-        elif kind == "done":
+        elif kind == "done" and event.get("stage") is None:
             self.model_path = event.get("path")
             if event.get("metrics"):
                 self.last_metrics = event.get("metrics")

@@ -1,7 +1,7 @@
 """Run and follow a ``greenrfm train`` process without blocking the GUI.
 
 The process is started detached through ``QProcess.startDetached`` with its output going to a log file in the
-run folder, so closing the window can leave it running and a later session can reattach. The runner follows
+run folder (through ``greenrfm_core.library.launch``), so closing the window can leave it running and a later session can reattach. The runner follows
 the job by tailing the events file and the log, and by polling whether the recorded pid is alive. A crash of
 the training process therefore never affects the GUI, and the job's end state comes from its events: a
 ``done`` event means done, an ``error`` event means failed, a cancel request means cancelled, and a process
@@ -15,9 +15,10 @@ import os
 import signal
 from pathlib import Path
 
-from PySide6.QtCore import QIODevice, QObject, QProcess, QProcessEnvironment, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
 from greenrfm_core.library import EventTail, JobState, Library, is_process_alive
+from greenrfm_core.resource_paths import python_executable
 
 logger = logging.getLogger(__name__)
 
@@ -93,18 +94,18 @@ class TrainingRunner(QObject):
         run_dir = Path(job.run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         self._follow(job_id, replay=resume)
-        process = QProcess()
-        process.setProgram(command[0])
-        process.setArguments(command[1:])
-        process.setWorkingDirectory(str(run_dir))
-        environment = QProcessEnvironment.systemEnvironment()
-        environment.insert("PYTHONUNBUFFERED", "1")
-        process.setProcessEnvironment(environment)
-        process.setStandardOutputFile(str(self._log_path), QIODevice.OpenModeFlag.Append)
-        process.setStandardErrorFile(str(self._log_path), QIODevice.OpenModeFlag.Append)
-        started, pid = process.startDetached()
+        # The launcher appends the process's output to the log and then becomes the training process.
+        launcher = [
+            python_executable(),
+            "-m",
+            "greenrfm_core.library.launch",
+            "--log",
+            str(self._log_path),
+            "--",
+        ]
+        started, pid = QProcess.startDetached(launcher[0], launcher[1:] + command, str(run_dir))
         if not started:
-            message = f"Could not start the training process {command[0]!r}: {process.errorString()}"
+            message = f"Could not start the training process {command[0]!r} in {run_dir}."
             self._library.set_job_state(job_id, JobState.FAILED, message=message)
             self._set_state(JobState.FAILED)
             self._timer.stop()
@@ -174,7 +175,8 @@ class TrainingRunner(QObject):
         if event.kind == "start":
             self._saw_done = None
             self._saw_error = None
-        elif event.kind == "done":
+        elif event.kind == "done" and event.get("stage") is None:
+            # Each stage ends with its own done event; only the run's final one has no stage.
             self._saw_done = event.get("metrics") or {}
         elif event.kind == "error":
             self._saw_error = event.get("message") or "Training reported an error."

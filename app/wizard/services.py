@@ -5,6 +5,7 @@ Each function is blocking and Qt-free, so pages run it in a ``BackgroundTask`` a
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -82,20 +83,41 @@ def read_csv_header(path: Path) -> list[str]:
 ProgressCallback = Callable[[int, int], None]
 
 
-def read_report_texts(path: Path, id_column: str | None) -> tuple[str, list[str], dict[str, str]]:
-    """Read a reports file (CSV/XLSX, any common encoding) with the labels package's reader.
+class ScanError(ValueError):
+    """A dataset scan failed; ``columns`` lists the table's columns so the page can offer them."""
 
-    Returns:
-        The id column used, all column names, and study id to report text.
-    """
-    from greenrfm_core.labels import read_reports
+    def __init__(self, message: str, columns: list[str] | None = None):
+        super().__init__(message)
+        self.columns = columns or []
+
+
+def table_columns(path: Path) -> list[str]:
+    """Return the header row of a CSV (any encoding the report reader accepts) or XLSX file."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        try:
+            first = next(workbook.active.iter_rows(max_row=1, values_only=True), ())
+        finally:
+            workbook.close()
+        return [str(value).strip() for value in first if value is not None]
+    from greenrfm_core.labels.reading import decode_bytes
+
+    text, _ = decode_bytes(path.read_bytes(), path)
+    return [column.strip() for column in next(csv.reader(text.splitlines()), [])]
+
+
+def read_report_texts(path: Path, id_column: str | None) -> tuple[str, dict[str, str]]:
+    """Read a reports file (CSV/XLSX, UTF-8 or GBK/GB18030) and return the id column and id-to-text."""
+    from greenrfm_core.labels.reading import read_reports
 
     table = read_reports(path, id_column=id_column)
-    return table.id_column, [table.id_column, *table.text_columns], table.by_id()
+    return table.id_column, table.by_id()
 
 
 def scan_dataset(
-    studies_dir: Path,
+    studies_dir: Path | None,
     reports_file: Path | None,
     labels_file: Path | None,
     id_column: str | None,
@@ -104,35 +126,46 @@ def scan_dataset(
     """Read the reports or labels file and match its rows to the studies on disk.
 
     Returns:
-        ``id_column``, ``columns``, ``reports`` (study id to text, empty for a labels file), ``labels`` (study
-        id to label vector, only for a labels file) and ``match`` (a ``MatchReport``).
+        ``id_column``, ``columns`` (the table's header), ``reports`` (study id to text, empty for a labels
+        file), ``labels`` (study id to label vector, only for a labels file) and ``match`` (a ``MatchReport``).
 
     Raises:
-        ValueError: a file is missing or unreadable, the id column is missing, or no study matches.
+        ScanError: a file is missing or unreadable, the id column is missing, or no study matches.
     """
     from greenrfm_core.data.matching import match_studies
-    from greenrfm_core.data.tables import read_csv_rows, read_labels_csv
+    from greenrfm_core.data.tables import read_labels_csv
 
     if not studies_dir or not Path(studies_dir).is_dir():
-        raise ValueError(
+        raise ScanError(
             f"Studies folder not found: {studies_dir}. Choose the folder that contains one folder per study."
         )
+    table = labels_file or reports_file
+    if table is None:
+        raise ScanError("Choose a reports file (CSV or XLSX) or a labels file.")
+    if not Path(table).is_file():
+        raise ScanError(f"File not found: {table}. Choose an existing reports or labels file.")
+    columns = table_columns(Path(table))
     reports: dict[str, str] = {}
     labels: dict[str, np.ndarray] = {}
-    if labels_file:
-        id_column, labels = read_labels_csv(labels_file, finding_ids, id_column=id_column)
-        columns = list(read_csv_rows(labels_file)[0].keys())
-        study_ids = list(labels)
-    elif reports_file:
-        id_column, columns, reports = read_report_texts(Path(reports_file), id_column)
-        study_ids = list(reports)
-    else:
-        raise ValueError("Choose a reports file (CSV or XLSX) or a labels file.")
+    try:
+        if labels_file:
+            id_column, labels = read_labels_csv(labels_file, finding_ids, id_column=id_column)
+            study_ids = list(labels)
+        else:
+            id_column, reports = read_report_texts(Path(reports_file), id_column)
+            study_ids = list(reports)
+    except ValueError as error:
+        # The readers phrase their hints for the command line; the GUI's equivalent is the column list.
+        message = str(error).split(" Pass --")[0].rstrip(". ")
+        if "column" in message:
+            message += ". Choose the study id column in the list and scan again."
+        raise ScanError(message, columns) from error
     match = match_studies(studies_dir, study_ids)
     if not match.matched:
-        raise ValueError(
+        raise ScanError(
             f"No study in {studies_dir} matches a value of column '{id_column}'. The column should hold the "
-            "study folder names, accession numbers or study instance UIDs; choose another id column or folder."
+            "study folder names, accession numbers or study instance UIDs; choose another id column or folder.",
+            columns,
         )
     return {"id_column": id_column, "columns": columns, "reports": reports, "labels": labels, "match": match}
 
@@ -164,3 +197,50 @@ def label_reports(
             evidence[(study_id, item.finding)] = item.sentence
         progress(done, len(reports))
     return labels, evidence
+
+
+def evaluate_on_validation(
+    model_folder: Path,
+    studies: list[tuple[str, Path]],
+    labels: dict[str, np.ndarray],
+    finding_ids: list[str],
+    parent_folder: Path | None,
+    progress: ProgressCallback,
+) -> dict[str, Any]:
+    """Predict the validation studies with the new model (and the model it started from) and evaluate.
+
+    Both models see the same studies, so their AUROCs compare directly.
+
+    Args:
+        model_folder: the trained model folder.
+        studies: (study id, study path) of the validation studies.
+        labels: study id to a label vector of shape (n_findings,) in ``finding_ids`` order.
+        finding_ids: the wizard's finding order.
+        parent_folder: the starting model of a fine-tuning run, or None.
+
+    Returns:
+        ``{"model": report, "parent": report or None}`` where each report is
+        ``EvaluationResult.to_dict()`` (per-finding ``auroc`` and ``roc`` points, ``macro`` AUROC).
+    """
+    from greenrfm_core.evaluation.report import evaluate_scores
+    from greenrfm_core.inference.predictor import Predictor
+
+    folders = [model_folder] + ([parent_folder] if parent_folder else [])
+    total = len(studies) * len(folders)
+    reports: list[dict | None] = []
+    done = 0
+    for folder in folders:
+        predictor = Predictor(folder, engine="torch")
+        columns = [finding_ids.index(f) for f in predictor.finding_ids if f in finding_ids]
+        kept = [f for f in predictor.finding_ids if f in finding_ids]
+        output_columns = [predictor.finding_ids.index(f) for f in kept]
+        scores, truth = [], []
+        for study_id, path in studies:
+            prediction = predictor.predict(path)
+            scores.append(prediction.probabilities[output_columns])
+            truth.append(labels[study_id][columns])
+            done += 1
+            progress(done, total)
+        result = evaluate_scores(np.stack(truth), np.stack(scores), kept, n_resamples=200)
+        reports.append(result.to_dict(include_roc=True))
+    return {"model": reports[0], "parent": reports[1] if len(reports) > 1 else None}

@@ -81,6 +81,7 @@ class TrainingWizard(QWizard):
         ):
             self.setPage(page_id, page)
         self.train_page.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("Show results"))
         self.results_page.modelAccepted.connect(self.modelAccepted)
         if job_id is not None:
             self.follow_job(job_id)

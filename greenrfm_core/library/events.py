@@ -1,7 +1,6 @@
 """Incremental reading of a training job's JSON-lines events file.
 
-``greenrfm train --events FILE`` appends one JSON object per line with ``"event"`` in start, progress, epoch,
-eval, checkpoint, warning, error, done. A reader may see the last line half written, so ``EventTail`` only
+``greenrfm train --events FILE`` appends one JSON object per line with ``"event"`` in ``EVENT_KINDS``. A reader may see the last line half written, so ``EventTail`` only
 returns complete lines and keeps its byte offset, which lets the GUI reattach to a running job.
 """
 
@@ -9,13 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
-EVENT_KINDS = ("start", "progress", "epoch", "eval", "checkpoint", "warning", "error", "done")
+EVENT_KINDS = (
+    "start",
+    "progress",
+    "epoch",
+    "eval",
+    "checkpoint",
+    "warning",
+    "error",
+    "paused",
+    "resumed",
+    "done",
+)
 
 
 @dataclass
@@ -47,6 +58,10 @@ class EventTail:
         """Return the complete events appended since the previous call (none if the file does not exist)."""
         try:
             with open(self.path, "rb") as handle:
+                if os.fstat(handle.fileno()).st_size < self.offset:
+                    # The writer truncated the file (a run restarted without appending); read it anew.
+                    logger.info("Events file %s was truncated; reading it from the start", self.path)
+                    self.offset = 0
                 handle.seek(self.offset)
                 data = handle.read()
         except FileNotFoundError:

@@ -62,7 +62,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
 
 
 def _manifest_findings(manifest: dict[str, Any]) -> list[str]:
-    findings = manifest.get("findings")
+    findings = manifest.get("finding_ids") or manifest.get("findings")
     if findings is None and isinstance(manifest.get("schema"), dict):
         findings = manifest["schema"].get("findings", [])
     return [item["id"] if isinstance(item, dict) else str(item) for item in findings or []]

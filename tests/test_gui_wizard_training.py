@@ -1,0 +1,183 @@
+"""Training wizard end to end: reports to a registered model through a real ``greenrfm train`` process.
+
+The run is killed with SIGKILL after its first checkpoint and resumed from it, so one short training covers
+the interrupted-job path as well. Screenshots go to the test's tmp folder and to /tmp/wizard-shots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.wizard import TrainingWizard, find_pending_job
+from app.wizard.wizard import PAGE_CONFIGURE, PAGE_DATA, PAGE_LABELS, PAGE_RESULTS, PAGE_SPLIT, PAGE_TRAIN
+from greenrfm_core.io.dicom_writer import write_dicom_series
+from greenrfm_core.library import JobState, Library, is_process_alive
+from greenrfm_core.volume import Volume
+from tests.test_gui_wizard import save_shot
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+N_STUDIES = 12
+
+
+def _chest_volume(effusion: bool, nodule: bool) -> Volume:
+    array = np.full((8, 24, 24), -1000.0, dtype=np.float32)
+    array[:, 4:20, 4:20] = -850.0  # lungs
+    if effusion:
+        array[:, 15:20, 4:20] = 15.0
+    if nodule:
+        array[3:5, 8:11, 8:11] = 60.0
+    return Volume(array=array, spacing=(2.0, 2.0, 4.0), modality="CT")
+
+
+@pytest.fixture(scope="module")
+def report_cohort(tmp_path_factory):
+    """Twelve small chest CT studies of nine patients with free-text reports (CSV, UTF-8)."""
+    root = tmp_path_factory.mktemp("report-cohort")
+    rows = []
+    for index in range(N_STUDIES):
+        effusion, nodule = index % 2 == 0, index % 3 == 0
+        study_id = f"CT{index:03d}"
+        write_dicom_series(
+            _chest_volume(effusion, nodule), root / "studies" / study_id, patient={"id": f"P{min(index, 8)}"}
+        )
+        findings = "Small right pleural effusion. " if effusion else "No pleural effusion. "
+        findings += "A 6 mm lung nodule in the right upper lobe." if nodule else "No lung nodule."
+        rows.append([study_id, findings, "Chest CT as described."])
+    with open(root / "reports.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["study_id", "findings", "impression"])
+        writer.writerows(rows)
+    return root
+
+
+@pytest.fixture
+def wizard(qtbot, tmp_path):
+    # Not registered with qtbot.addWidget: pytest-qt would close the window before this fixture's teardown,
+    # and closing while training runs asks whether to keep it running.
+    window = TrainingWizard(library_path=tmp_path / "library.sqlite", offer_pending=False)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.runner.detach()
+    if is_process_alive(window.runner.pid):
+        os.kill(window.runner.pid, signal.SIGKILL)
+    window.close()
+    window.deleteLater()
+    log = Path(tmp_path, "run", "train.log")
+    if log.is_file():
+        print("train.log tail:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-30:]))
+
+
+def test_wizard_trains_kills_resumes_and_registers(wizard, qtbot, tmp_path, report_cohort):
+    library_path = tmp_path / "library.sqlite"
+
+    # Data: reports file, id column proposed by the reader.
+    wizard.next()
+    data = wizard.data_page
+    data.studies_edit.setText(str(report_cohort / "studies"))
+    data.reports_edit.setText(str(report_cohort / "reports.csv"))
+    data.scan_button.click()
+    qtbot.waitUntil(data.isComplete, timeout=30000)
+    assert wizard.currentId() == PAGE_DATA
+    assert len(wizard.state.match.matched) == N_STUDIES
+    assert data.id_column.currentText() == "study_id"
+
+    # Labels: the rule-based labeler runs in the background and leaves evidence tooltips.
+    wizard.next()
+    labels = wizard.labels_page
+    qtbot.waitUntil(labels.isComplete, timeout=60000)
+    assert wizard.currentId() == PAGE_LABELS
+    effusion = wizard.state.finding_ids.index("pleural_effusion")
+    assert wizard.state.labels["CT000"][effusion] == 1
+    assert wizard.state.labels["CT001"][effusion] == 0
+    row = [labels.table.verticalHeaderItem(r).text() for r in range(labels.table.rowCount())].index("CT000")
+    assert "pleural effusion" in labels.table.item(row, effusion).toolTip().lower()
+    save_shot(wizard, tmp_path, "03-labels-from-reports")
+
+    wizard.next()
+    assert wizard.currentId() == PAGE_SPLIT
+    assert wizard.split_page.isComplete()
+
+    # Configure: one short epoch at reduced input size.
+    wizard.next()
+    assert wizard.currentId() == PAGE_CONFIGURE
+    configure = wizard.configure_page
+    configure.epochs.setValue(1)
+    configure.profile.setCurrentIndex(configure.profile.findData("lite"))
+    configure.input_shape.setText("32 32 16")
+    configure.output.setText(str(tmp_path / "run"))
+    assert "CPU" in configure.device.text() or "GiB" in configure.device.text()
+    assert "per epoch" in configure.estimate.text()
+    save_shot(wizard, tmp_path, "05-configure")
+
+    events = []
+    wizard.runner.eventReceived.connect(events.append)
+    wizard.next()
+    assert wizard.currentId() == PAGE_TRAIN
+    train = wizard.train_page
+    runner = wizard.runner
+    qtbot.waitUntil(lambda: any(e.kind == "checkpoint" for e in events), timeout=120000)
+    assert train.progress.value() > 0
+    assert train.step_y, "progress events did not reach the loss plot"
+    with Library(library_path) as library:
+        job = library.get_job(wizard.state.job_id)
+    assert job.state is JobState.RUNNING
+    assert "--split" in job.command
+    assert (tmp_path / "run" / "labels.csv").is_file()
+
+    # SIGKILL mid-run: the job shows as interrupted and offers resume.
+    os.kill(runner.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: runner.state == JobState.INTERRUPTED, timeout=20000)
+    assert train.resume_button.isVisible()
+    assert not train.isComplete()
+    save_shot(wizard, tmp_path, "06-train-interrupted")
+    pending = find_pending_job(library_path)
+    assert pending is not None and pending.id == wizard.state.job_id
+    assert pending.state is JobState.INTERRUPTED
+
+    train.resume_button.click()
+    qtbot.waitUntil(lambda: runner.state == JobState.DONE, timeout=150000)
+    assert "Resuming" in " ".join(str(e.get("message")) for e in events) or any(
+        e.kind == "start" for e in events[events.index(next(e for e in events if e.kind == "checkpoint")) :]
+    )
+    assert train.isComplete()
+    assert train.loss_y, "epoch losses missing from the loss plot"
+    assert train.auroc_y, "validation AUROC missing from the AUROC plot"
+    assert train.model_path and Path(train.model_path, "manifest.json").is_file()
+    save_shot(wizard, tmp_path, "06-train-done")
+    with Library(library_path) as library:
+        job = library.get_job(wizard.state.job_id)
+    assert job.state is JobState.DONE
+    assert "--resume" in job.command
+
+    # Results: Predictor-based evaluation on the validation split, then register the model.
+    wizard.next()
+    assert wizard.currentId() == PAGE_RESULTS
+    results = wizard.results_page
+    qtbot.waitUntil(
+        lambda: results.evaluation is not None or "failed" in results.status.text(), timeout=60000
+    )
+    assert results.evaluation is not None, results.status.text()
+    report = results.evaluation["model"]
+    assert set(report["findings"]) == set(wizard.state.finding_ids)
+    assert report["findings"]["pleural_effusion"]["roc"]["fpr"]
+    assert results.table.rowCount() == len(wizard.state.finding_ids)
+    save_shot(wizard, tmp_path, "07-results")
+
+    accepted = []
+    results.modelAccepted.connect(lambda model_id, folder: accepted.append((model_id, folder)))
+    results.use_button.click()
+    assert accepted, results.error.text()
+    with Library(library_path) as library:
+        model = library.get_model(accepted[0][0])
+    assert model.job_id == wizard.state.job_id
+    assert model.task == "chest-ct"
+    assert Path(model.folder) == Path(train.model_path).resolve()
+    assert "pleural_effusion" in model.findings
