@@ -194,7 +194,9 @@ class PredictionController(QObject):
         volume = self.window.volume
         planes = list(getattr(prediction, "planes", []) or [])
         shown_plane = getattr(self.window.study_source, "plane", "")
-        plane = (shown_plane if shown_plane in planes else planes[0]) if planes else None
+        plane = None
+        if planes:
+            plane = shown_plane if shown_plane in planes else planes[0]
 
         def work(report, cancelled):
             if plane is None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-# Loading these registers the OpenGL and FreeType back ends that the factories above need.
+# Importing these two modules registers the FreeType text and OpenGL back ends behind VTK's render classes.
 import vtkmodules.vtkRenderingFreeType
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401
 from PySide6.QtCore import QPointF, Qt, Signal
@@ -26,40 +24,11 @@ from vtkmodules.vtkRenderingCore import (
 )
 from vtkmodules.vtkRenderingImage import vtkImageStack
 
+from app.viewer.planes import PLANES
 from app.viewer.vtk_image import capture_render_window, heatmap_lookup_table
 
 # A mouse press that moves less than this many pixels before release is a click (sets the crosshair).
 CLICK_TOLERANCE_PX = 3
-
-
-@dataclass(frozen=True)
-class PlaneGeometry:
-    """Camera set-up of one view in the image-data world (x to the left, y to posterior, z to superior).
-
-    Attributes:
-        axis: world axis the view slices through (0 = x, 1 = y, 2 = z).
-        horizontal: world axis that runs left to right on screen.
-        vertical: world axis that runs bottom to top on screen.
-        projection: direction the camera looks in.
-        view_up: world direction that points up on screen.
-        letters: patient directions on the (left, right, top, bottom) screen edges.
-    """
-
-    axis: int
-    horizontal: int
-    vertical: int
-    projection: tuple[float, float, float]
-    view_up: tuple[float, float, float]
-    letters: tuple[str, str, str, str]
-
-
-# Radiological convention: axial is seen from the feet and coronal from the front, so the patient's right
-# is on the screen's left. Sagittal is seen from the patient's left, with anterior on the screen's left.
-PLANES = {
-    "axial": PlaneGeometry(2, 0, 1, (0.0, 0.0, 1.0), (0.0, -1.0, 0.0), ("R", "L", "A", "P")),
-    "coronal": PlaneGeometry(1, 0, 2, (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), ("R", "L", "S", "I")),
-    "sagittal": PlaneGeometry(0, 1, 2, (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0), ("A", "P", "S", "I")),
-}
 
 
 class SliceView(QVTKRenderWindowInteractor):

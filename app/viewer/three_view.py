@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.viewer.planes import PLANES
 from app.viewer.presets import CT_PRESETS, automatic_window, default_window
-from app.viewer.slice_view import PLANES, SliceView
+from app.viewer.slice_view import SliceView
 from app.viewer.vtk_image import image_data_from_array
 from greenrfm_core.volume import Volume
 
