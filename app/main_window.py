@@ -225,6 +225,9 @@ class MainWindow(QMainWindow):
 
     def _after_scan(self, result, path: Path, kind: str) -> None:
         series = result.all_series
+        if result.cancelled:
+            self.show_info(self.tr("Scan cancelled; the study browser lists the series found so far."))
+            return
         if not series:
             self.show_error(
                 self.tr(

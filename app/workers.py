@@ -20,8 +20,9 @@ class CancelledError(Exception):
 class TaskWorker(QObject):
     """Calls ``function(report_progress, is_cancelled)`` once on its thread.
 
-    ``report_progress(done, total, text)`` may be called from the task to move the progress bar;
-    ``is_cancelled()`` returns True after :meth:`cancel`.
+    ``report_progress(done, total, text)`` may be called from the task to move the progress bar, and
+    ``is_cancelled()`` returns True after :meth:`cancel`. The task raises :class:`CancelledError` to end
+    without a result (``cancelled``), or returns a partial result (``succeeded``).
     """
 
     progress = Signal(int, int, str)
@@ -58,10 +59,9 @@ class TaskWorker(QObject):
             log.error("background task failed: %s\n%s", error, traceback.format_exc())
             self.failed.emit(f"{type(error).__name__}: {error}")
             return
-        if self._cancel.is_set():
-            self.cancelled.emit()
-        else:
-            self.succeeded.emit(result)
+        # A task that returns after a cancel request returns a partial result on purpose (a cancelled scan
+        # lists the files read so far), so it still counts as a success.
+        self.succeeded.emit(result)
 
 
 class BackgroundTask(QObject):

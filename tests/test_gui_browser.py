@@ -221,3 +221,16 @@ def test_dicomdir_opens_its_folder(window, qtbot, dicom_folder, tmp_path):
     assert window.volume.array.shape == (40, 96, 96)
     assert window.settings.recent[0].kind == "dicomdir"
     assert window.settings.recent[0].path == str(dicomdir)
+
+
+def test_cancelled_scan_keeps_partial_list(window, qtbot, dicom_folder):
+    with qtbot.waitSignal(window.scanFinished, timeout=TIMEOUT_MS):
+        window.open_folder(dicom_folder)
+        # The scan checks the flag before each of the 40 files, so it stops long before the end.
+        window.cancel_scan()
+    assert "Scan cancelled" in window.browser.summary.text()
+    assert window.messages.level == "info", "a cancelled scan is not an error"
+    assert window.volume is None, "nothing opens by itself after a cancel"
+    assert window.browser.progress.isHidden()
+    assert window.browser.cancel_button.isHidden()
+    assert window.isVisible()

@@ -162,6 +162,10 @@
         <translation>扫描 {path} 失败：{error}</translation>
     </message>
     <message>
+        <source>Scan cancelled; the study browser lists the series found so far.</source>
+        <translation>扫描已取消；检查浏览器中列出了目前找到的序列。</translation>
+    </message>
+    <message>
         <source>No DICOM images found in {path} ({files} files, {other} not DICOM). Choose the folder that contains the study&apos;s .dcm files.</source>
         <translation>在 {path} 中未找到 DICOM 图像（共 {files} 个文件，{other} 个不是 DICOM）。请选择包含该检查 .dcm 文件的文件夹。</translation>
     </message>
