@@ -74,6 +74,10 @@ class ThreeViewViewer(QWidget):
         self.opacity_slider.setMaximumWidth(160)
         self.opacity_slider.setToolTip(self.tr("Opacity of the heat map over the images"))
         self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
+        self.empty_hint = QLabel(
+            self.tr("Open a study with File > Open folder, or drop a folder on this window."), self
+        )
+        self.empty_hint.setStyleSheet("color: #9aa4ae;")
         self.heatmap_label = QLabel(self)
         self.heatmap_label.setStyleSheet("color: #f0a030;")
         self._set_overlay_controls_enabled(False)
@@ -83,6 +87,8 @@ class ThreeViewViewer(QWidget):
         controls.addWidget(QLabel(self.tr("Window:"), self))
         controls.addWidget(self.preset_box)
         controls.addWidget(self.reset_button)
+        controls.addSpacing(12)
+        controls.addWidget(self.empty_hint)
         controls.addStretch(1)
         controls.addWidget(self.heatmap_label)
         controls.addWidget(self.opacity_label)
@@ -122,6 +128,7 @@ class ThreeViewViewer(QWidget):
     def set_volume(self, volume: Volume) -> None:
         """Show ``volume``: builds the VTK image once, centres the crosshair and picks a default window."""
         self.volume = volume
+        self.empty_hint.hide()
         self.heatmap = None
         self.heatmap_title = ""
         image = image_data_from_array(volume.array, volume.spacing)

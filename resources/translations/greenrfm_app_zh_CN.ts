@@ -641,6 +641,10 @@
         <translation>热图叠加在图像上的不透明度</translation>
     </message>
     <message>
+        <source>Open a study with File &gt; Open folder, or drop a folder on this window.</source>
+        <translation>请通过“文件 &gt; 打开文件夹”打开检查，或将文件夹拖放到此窗口。</translation>
+    </message>
+    <message>
         <source>Window:</source>
         <translation>窗宽窗位：</translation>
     </message>
