@@ -71,6 +71,7 @@ class ThreeViewViewer(QWidget):
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.opacity_slider.setRange(0, 100)
         self.opacity_slider.setValue(50)
+        self.opacity_slider.setMinimumWidth(100)
         self.opacity_slider.setMaximumWidth(160)
         self.opacity_slider.setToolTip(self.tr("Opacity of the heat map over the images"))
         self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
@@ -78,6 +79,7 @@ class ThreeViewViewer(QWidget):
             self.tr("Open a study with File > Open folder, or drop a folder on this window."), self
         )
         self.empty_hint.setStyleSheet("color: #9aa4ae;")
+        self.empty_hint.setMinimumWidth(40)
         self.heatmap_label = QLabel(self)
         self.heatmap_label.setStyleSheet("color: #f0a030;")
         self._set_overlay_controls_enabled(False)
