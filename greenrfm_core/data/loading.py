@@ -107,11 +107,21 @@ def label_report_texts(texts: dict[str, str], schema) -> dict[str, np.ndarray]:
     return labels
 
 
+def read_patient_table(path: str | Path) -> dict[str, str]:
+    """Read a ``study_id,patient_id`` CSV (extra columns ignored) into ``{study_id: patient_id}``."""
+    rows = read_csv_rows(path)
+    columns = list(rows[0])
+    id_column = detect_column(columns, ("study_id", CT_RATE_ID_COLUMN), "study id", path)
+    patient_column = detect_column(columns, PATIENT_COLUMN_CANDIDATES, "patient", path)
+    return {row[id_column].strip(): (row[patient_column] or "").strip() for row in rows if row.get(id_column)}
+
+
 def load_cohort(
     data_dir: str | Path,
     schema,
     reports: str | Path | None = None,
     labels: str | Path | None = None,
+    patients: str | Path | None = None,
 ) -> MatchReport:
     """Match studies to a reports and/or labels CSV and attach labels and report text.
 
@@ -123,6 +133,9 @@ def load_cohort(
         schema: finding schema (:class:`greenrfm_core.schemas.Schema`).
         reports: reports CSV/XLSX (generic or CT-RATE).
         labels: labels CSV (``study_id`` + finding id columns, or CT-RATE ``VolumeName`` + finding names).
+        patients: ``study_id,patient_id`` CSV for the patient-level split; ``DATA/patients.csv`` is used
+            when it exists. Without either, a patient column of the reports CSV, then the DICOM PatientID,
+            then the study id identifies the patient.
 
     Raises:
         ValueError: neither file is given, or a file cannot be read.
@@ -131,18 +144,23 @@ def load_cohort(
         raise ValueError("Give a reports file (--reports) or a labels file (--labels) to train on.")
     finding_ids = schema.finding_ids
     texts: dict[str, str] = {}
-    patients: dict[str, str] = {}
+    patient_ids: dict[str, str] = {}
     if reports is not None:
-        texts, patients = read_report_texts(reports)
+        texts, patient_ids = read_report_texts(reports)
     if labels is not None:
         columns = list(read_csv_rows(labels)[0])
         _, label_map = read_labels_csv(labels, finding_ids, column_map=finding_column_map(columns, schema))
         if CT_RATE_ID_COLUMN in columns:
-            patients = patients or {name: ct_rate_patient(name) for name in label_map}
+            patient_ids = patient_ids or {name: ct_rate_patient(name) for name in label_map}
     else:
         label_map = label_report_texts(texts, schema)
+    patients_file = Path(patients) if patients else Path(data_dir) / "patients.csv"
+    if patients_file.is_file():
+        patient_ids.update(read_patient_table(patients_file))
+    elif patients:
+        raise ValueError(f"Patients file not found: {patients}")
     study_ids = list(label_map)
-    report = match_studies(data_dir, study_ids, patient_ids=patients)
+    report = match_studies(data_dir, study_ids, patient_ids=patient_ids)
     for record in report.matched:
         record.labels = label_map[record.study_id]
         record.report = texts.get(record.study_id, "")

@@ -112,16 +112,23 @@ def index_studies(data_dir: str | Path) -> tuple[list[_Candidate], list[tuple[st
         raise ValueError(f"Data folder not found: {data_dir}")
     candidates: list[_Candidate] = []
     unreadable: list[tuple[str, str]] = []
+    nifti_by_folder: dict[Path, list[Path]] = {}
     for path in sorted(data_dir.rglob("*")):
         if path.is_file() and path.name.lower().endswith(NIFTI_SUFFIXES):
-            candidates.append(_Candidate(path, {nifti_stem(path)}))
-    nifti_parents = {candidate.path.parent for candidate in candidates}
+            nifti_by_folder.setdefault(path.parent, []).append(path)
+    for folder, files in nifti_by_folder.items():
+        for path in files:
+            keys = {nifti_stem(path), path.name}
+            # A study folder holding a single volume (``PH0001/ct.nii.gz``) also matches by folder name.
+            if len(files) == 1 and folder != data_dir:
+                keys.add(folder.name)
+            candidates.append(_Candidate(path, keys))
     for folder in sorted(p for p in data_dir.iterdir() if p.is_dir()):
-        if folder in nifti_parents or any(parent.is_relative_to(folder) for parent in nifti_parents):
+        if any(parent == folder or parent.is_relative_to(folder) for parent in nifti_by_folder):
             continue
         header = _first_dicom_header(folder)
         if header is None:
-            unreadable.append((folder.name, "no readable DICOM file in the folder"))
+            unreadable.append((folder.name, "no readable DICOM or NIfTI file in the folder"))
             continue
         keys = {folder.name}
         for keyword in ("AccessionNumber", "StudyInstanceUID"):
@@ -141,8 +148,8 @@ def match_studies(
 
     Args:
         data_dir: folder of study folders and/or NIfTI files.
-        study_ids: ids in CSV order; each matches a folder name, NIfTI stem, AccessionNumber or
-            StudyInstanceUID.
+        study_ids: ids in CSV order; each matches a folder name, NIfTI file name or stem (CT-RATE's
+            ``VolumeName`` keeps the ``.nii.gz``), AccessionNumber or StudyInstanceUID.
         patient_ids: optional patient identifier per study id from a CSV patient column. Without it the
             DICOM PatientID is used, else the study id, so every study is its own patient.
 

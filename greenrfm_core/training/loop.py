@@ -163,7 +163,7 @@ def run_loop(
     total_steps = settings.epochs * steps_per_epoch
     stepper = MicroBatchStepper(
         train_module, optimizer, loss_fn, device, min(settings.micro_batch, rank_batch), settings.precision,
-        on_fallback=lambda message: events.warning(message, stage=settings.stage),
+        on_fallback=lambda message: events.warning(message, stage=settings.stage), batch_size=rank_batch,
     )
 
     step = epoch = batch_in_epoch = 0

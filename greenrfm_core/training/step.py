@@ -42,6 +42,8 @@ class MicroBatchStepper:
         precision: ``bf16``, ``fp16`` (with a GradScaler) or ``fp32``.
         max_grad_norm: gradient clipping norm; 0 turns clipping off.
         on_fallback: called with a message after each micro-batch halving.
+        batch_size: effective batch of a full step on this rank, named in fallback messages; the last
+            batch of an epoch may be smaller.
     """
 
     def __init__(
@@ -54,6 +56,7 @@ class MicroBatchStepper:
         precision: str = "fp32",
         max_grad_norm: float = 1.0,
         on_fallback: Callable[[str], None] | None = None,
+        batch_size: int | None = None,
     ) -> None:
         self.model = model
         self.optimizer = optimizer
@@ -63,6 +66,7 @@ class MicroBatchStepper:
         self.precision = precision
         self.max_grad_norm = max_grad_norm
         self.on_fallback = on_fallback
+        self.batch_size = batch_size
         self.scaler = torch.amp.GradScaler(device.type, enabled=(precision == "fp16"))
         self._inject = injected_oom_steps()
 
@@ -95,7 +99,7 @@ class MicroBatchStepper:
                         f"Out of device memory with a micro-batch of 1 at step {step_number}; use "
                         "--profile lite, a smaller --input-shape or --width-mult."
                     ) from error
-                batch_size = _batch_size(batch)
+                batch_size = self.batch_size or _batch_size(batch)
                 previous = self.micro_batch
                 self.micro_batch = max(1, previous // 2)
                 message = (
