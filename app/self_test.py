@@ -33,6 +33,8 @@ class DemoRun(QObject):
         self.screenshot = screenshot
         self.exit_when_done = exit_when_done
         self._finished = False
+        self._predict_on_load = True
+        self._awaiting_prediction = False
         window.studyLoaded.connect(self._on_study_loaded)
         window.predictions.predictionFinished.connect(self._on_prediction)
         window.predictions.heatmapShown.connect(self._on_heatmap)
@@ -55,17 +57,26 @@ class DemoRun(QObject):
                 panel.model_box.setCurrentIndex(index)
                 break
         else:
-            self._finish(1, "the bundled demo model was not found; reinstall GreenRFM Studio")
-            return
+            if self.exit_when_done:
+                self._finish(1, "the bundled demo model was not found; reinstall GreenRFM Studio")
+                return
+            self._predict_on_load = False
+            self.window.show_warning(
+                self.tr("The bundled demo model was not found, so the demo study opens without a prediction.")
+            )
         self.window.open_folder(self.study_dir)
 
     def _on_study_loaded(self) -> None:
-        if not self._finished:
+        if not self._finished and self._predict_on_load:
+            self._predict_on_load = False
+            self._awaiting_prediction = True
             self.window.predictions.predict()
 
     def _on_prediction(self, succeeded: bool) -> None:
-        if not succeeded or self._finished:
+        # Only the demo's own prediction selects a finding; later ones are the user's.
+        if not succeeded or self._finished or not self._awaiting_prediction:
             return
+        self._awaiting_prediction = False
         results = self.window.predictions.results
         if results:
             self.window.findings.select_finding(results[0].finding_id)

@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>DemoRun</name>
+    <message>
+        <source>The bundled demo model was not found, so the demo study opens without a prediction.</source>
+        <translation>未找到内置演示模型，因此演示检查将在没有预测的情况下打开。</translation>
+    </message>
+</context>
+<context>
     <name>FindingsChart</name>
     <message>
         <source>Probability</source>
