@@ -1,6 +1,6 @@
 """Run or parse every shell command shown in the READMEs and docs, so the docs cannot drift from the code.
 
-Each fenced ```bash block in a checked file must follow an HTML comment that says how to check it:
+Each fenced ```bash block in a checked file must follow an HTML comment that states how to check it:
 
 ``<!-- check -->``
     Run every line, in file order, in one scratch folder shared by all files (``GREENRFM_HOME`` points into

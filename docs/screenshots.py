@@ -39,14 +39,14 @@ COHORT_SIZE = 12
 log = logging.getLogger("screenshots")
 
 
-def wait_until(predicate, timeout_s: float, what: str) -> None:
-    """Process Qt events until ``predicate()`` is true; raise ``TimeoutError`` naming ``what`` otherwise."""
+def wait_until(predicate, timeout_s: float, description: str) -> None:
+    """Process Qt events until ``predicate()`` is true; raise ``TimeoutError`` naming ``description`` otherwise."""
     from PySide6.QtWidgets import QApplication
 
     deadline = time.monotonic() + timeout_s
     while not predicate():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+            raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {description}")
         QApplication.processEvents()
         time.sleep(0.02)
     QApplication.processEvents()
@@ -73,7 +73,7 @@ def save_image(image, path: Path, width: int) -> None:
     palette = scaled.convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not palette.save(str(path), "PNG", 0):
-        raise OSError(f"could not write {path}")
+        raise OSError(f"failed to write {path}; check that the folder is writable")
     print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path} ({path.stat().st_size // 1024} KiB)")
 
 
