@@ -255,3 +255,70 @@ def test_translation_covers_wizard(qtbot, tmp_path):
     finally:
         app.removeTranslator(translator)
     assert QLocale("zh_CN").name() == "zh_CN"
+
+
+def _write_reports(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_data_page_reads_gbk_reports(wizard, qtbot, tmp_path, small_cohort):
+    reports = tmp_path / "reports_gbk.csv"
+    rows = [
+        [f"s{index:03d}", "右侧少量胸腔积液。" if index % 2 else "未见胸腔积液。", "随访。"]
+        for index in range(6)
+    ]
+    _write_reports(reports, ["检查号", "影像所见", "诊断意见"], rows, "gbk")
+    _go_to_data_page(wizard, qtbot)
+    page = _scan(wizard, qtbot, studies=small_cohort["studies"], reports=reports)
+    save_shot(wizard, tmp_path, "02-data-gbk-reports")
+    assert page.error.text() == ""
+    assert page.isComplete()
+    assert wizard.state.id_column == "检查号"
+    assert "胸腔积液" in wizard.state.reports["s001"]
+    assert len(wizard.state.match.matched) == 6
+
+
+def test_data_page_reports_without_id_column(wizard, qtbot, tmp_path, small_cohort):
+    reports = tmp_path / "reports_no_id.csv"
+    _write_reports(reports, ["exam", "report"], [["s000", "No effusion."]], "utf-8")
+    _go_to_data_page(wizard, qtbot)
+    page = _scan(wizard, qtbot, studies=small_cohort["studies"], reports=reports)
+    save_shot(wizard, tmp_path, "02-data-reports-missing-id")
+    assert "no study id column" in page.error.text()
+    assert "Choose the study id column" in page.error.text()
+    assert "--id-column" not in page.error.text()
+    assert [page.id_column.itemText(i) for i in range(page.id_column.count())] == ["exam", "report"]
+    assert page.reports_edit.text() == str(reports)
+
+    page.id_column.setCurrentText("exam")
+    page = _scan(wizard, qtbot, studies=small_cohort["studies"], reports=reports, id_column="exam")
+    assert page.error.text() == ""
+    assert page.isComplete()
+    assert wizard.state.id_column == "exam"
+
+
+def test_data_page_reports_without_matches(wizard, qtbot, tmp_path, small_cohort):
+    reports = tmp_path / "reports_other.csv"
+    _write_reports(reports, ["study_id", "report"], [["Z1", "No effusion."], ["Z2", "Effusion."]], "utf-8")
+    _go_to_data_page(wizard, qtbot)
+    page = _scan(wizard, qtbot, studies=small_cohort["studies"], reports=reports)
+    assert "No study in" in page.error.text()
+    assert "study_id" in page.error.text()
+    assert not page.isComplete()
+
+
+def test_translation_file_is_complete():
+    import xml.etree.ElementTree as ET
+
+    tree = ET.parse(QM_PATH.with_suffix(".ts"))
+    unfinished = [
+        message.find("source").text
+        for message in tree.iter("message")
+        if message.find("translation").get("type") in ("unfinished", "obsolete")
+        or not (message.find("translation").text or "").strip()
+    ]
+    assert unfinished == []
+    assert QM_PATH.stat().st_mtime >= QM_PATH.with_suffix(".ts").stat().st_mtime - 5

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from app.wizard import TrainingWizard, find_pending_job
+from app.wizard.runner import CAN_PAUSE
 from app.wizard.wizard import PAGE_CONFIGURE, PAGE_DATA, PAGE_LABELS, PAGE_RESULTS, PAGE_SPLIT, PAGE_TRAIN
 from greenrfm_core.io.dicom_writer import write_dicom_series
 from greenrfm_core.library import JobState, Library, is_process_alive
@@ -75,6 +77,7 @@ def wizard(qtbot, tmp_path):
         print("train.log tail:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-30:]))
 
 
+@pytest.mark.timeout(600)
 def test_wizard_trains_kills_resumes_and_registers(wizard, qtbot, tmp_path, report_cohort):
     library_path = tmp_path / "library.sqlite"
 
@@ -142,11 +145,38 @@ def test_wizard_trains_kills_resumes_and_registers(wizard, qtbot, tmp_path, repo
     assert pending is not None and pending.id == wizard.state.job_id
     assert pending.state is JobState.INTERRUPTED
 
+    resume_index = len(events)
     train.resume_button.click()
+    qtbot.waitUntil(lambda: runner.state == JobState.RUNNING, timeout=5000)
+
+    # A second window (the app reopened) reattaches by tailing the events file, and pauses the job.
+    second = TrainingWizard(library_path=library_path, job_id=wizard.state.job_id, offer_pending=False)
+    second_events = []
+    second.runner.eventReceived.connect(second_events.append)
+    second.show()
+    qtbot.waitExposed(second)
+    try:
+        assert second.currentId() == PAGE_TRAIN
+        assert second.runner.state == JobState.RUNNING
+        assert second.runner.pid == runner.pid
+        assert second.train_page.loss_y, "replayed epoch losses missing after reattaching"
+        if CAN_PAUSE:
+            # Pausing needs the resumed run's signal handlers, which exist once a stage has started.
+            qtbot.waitUntil(lambda: second.runner.can_pause, timeout=90000)
+            assert second.train_page.pause_button.isEnabled()
+            assert second.runner.pause()
+            qtbot.waitUntil(lambda: any(e.kind == "paused" for e in second_events), timeout=150000)
+            assert second.train_page.pause_button.text() == "Resume"
+            save_shot(second, tmp_path, "06-train-reattached-paused")
+            assert second.runner.unpause()
+            qtbot.waitUntil(lambda: any(e.kind == "resumed" for e in second_events), timeout=30000)
+    finally:
+        second.runner.detach()
+        second.close()
+        second.deleteLater()
+
     qtbot.waitUntil(lambda: runner.state == JobState.DONE, timeout=150000)
-    assert "Resuming" in " ".join(str(e.get("message")) for e in events) or any(
-        e.kind == "start" for e in events[events.index(next(e for e in events if e.kind == "checkpoint")) :]
-    )
+    assert any(e.kind == "start" for e in events[resume_index:])
     assert train.isComplete()
     assert train.loss_y, "epoch losses missing from the loss plot"
     assert train.auroc_y, "validation AUROC missing from the AUROC plot"
@@ -181,3 +211,35 @@ def test_wizard_trains_kills_resumes_and_registers(wizard, qtbot, tmp_path, repo
     assert model.task == "chest-ct"
     assert Path(model.folder) == Path(train.model_path).resolve()
     assert "pleural_effusion" in model.findings
+
+
+def test_training_error_event_fails_job(qtbot, tmp_path, report_cohort):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("study_id,not_a_finding\nCT000,1\n", encoding="utf-8")
+    run_dir = tmp_path / "run"
+    command = [
+        sys.executable, "-m", "greenrfm_core", "train", "--task", "chest-ct",
+        "--data", str(report_cohort / "studies"), "--labels", str(labels),
+        "--out", str(run_dir), "--events", str(run_dir / "events.jsonl"), "--epochs", "1",
+    ]  # fmt: skip
+    library_path = tmp_path / "library.sqlite"
+    with Library(library_path) as library:
+        job_id = library.add_job("chest-ct", command, run_dir, run_dir / "events.jsonl")
+
+    window = TrainingWizard(library_path=library_path, job_id=job_id, offer_pending=False)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        qtbot.waitUntil(lambda: window.runner.state == JobState.FAILED, timeout=120000)
+        log_text = window.train_page.log.toPlainText()
+        save_shot(window, tmp_path, "06-train-failed")
+    finally:
+        window.runner.detach()
+        window.close()
+        window.deleteLater()
+    with Library(library_path) as library:
+        job = library.get_job(job_id)
+    assert job.state is JobState.FAILED
+    assert "no column matching a schema finding id" in job.message
+    assert "Error: ValueError" in log_text
+    assert window.train_page.resume_button.isVisibleTo(window.train_page)

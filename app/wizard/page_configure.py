@@ -29,8 +29,8 @@ from greenrfm_core.resource_paths import python_executable
 
 logger = logging.getLogger(__name__)
 
-# NOTE: rough training throughput in studies per second used only for the time estimate shown before
-# training starts; real figures appear in the progress events once the run begins.
+# NOTE: rough guesses of training throughput in studies per second, used only for the time estimate shown
+# before training starts. The measured rate appears in the progress events once the run begins.
 ASSUMED_SAMPLES_PER_S = {"cuda": 8.0, "mps": 2.0, "cpu": 0.5}
 
 

@@ -219,5 +219,5 @@ class DataPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        """The page is complete once a scan matched at least one study."""
+        """Return True once a scan matched at least one study."""
         return self._scanned and self.state.match is not None and bool(self.state.match.matched)

@@ -30,8 +30,8 @@ from app.wizard.state import WizardState
 
 logger = logging.getLogger(__name__)
 
-# A finding needs this many positive studies for the classifier to learn it at all; the split page checks
-# that validation has positives to compute an AUROC.
+# A finding needs this many positive studies for the classifier to learn it at all. The split page checks
+# separately that validation has positives to compute an AUROC.
 MIN_POSITIVES_TO_TRAIN = 5
 VALUE_TEXT = {1: "1", 0: "0", -1: "-1"}
 
@@ -252,6 +252,6 @@ class LabelsPage(QWizardPage):
             self.warnings.clear()
 
     def isComplete(self) -> bool:
-        """The page is complete once every matched study has labels."""
+        """Return True once every matched study has labels."""
         ids = self._matched_ids()
         return bool(ids) and all(study_id in self.state.labels for study_id in ids)

@@ -110,5 +110,5 @@ class SplitPage(QWizardPage):
         return (matrix == 1).sum(axis=0), (matrix == 0).sum(axis=0)
 
     def isComplete(self) -> bool:
-        """The split needs at least one training and one validation study."""
+        """Return True when the split has at least one training and one validation study."""
         return bool(self.state.train_ids) and bool(self.state.validation_ids)

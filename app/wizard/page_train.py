@@ -137,6 +137,7 @@ class TrainPage(QWizardPage):
     def handle_event(self, event) -> None:
         """Update progress, ETA, memory, plots and the log from one training event."""
         kind = event.kind
+        self.pause_button.setEnabled(self.runner.can_pause or self.runner.state == JobState.PAUSED)
         epoch = event.get("epoch")
         if kind == "start":
             self.status.setText(self.tr("Training started"))
@@ -173,7 +174,7 @@ class TrainPage(QWizardPage):
             self._update_memory(event)
         elif kind == "eval":
             metrics = event.get("metrics") or {}
-            # The text stage evaluates the report classifier, which says nothing about the images.
+            # The text stage evaluates the report classifier, which does not measure the image model.
             if metrics.get("source", "classifier") != "classifier":
                 return
             self.last_metrics = metrics
@@ -213,7 +214,7 @@ class TrainPage(QWizardPage):
             JobState.QUEUED: self.tr("Queued"),
         }
         self.status.setText(texts[state])
-        self.pause_button.setEnabled(state.is_active)
+        self.pause_button.setEnabled(self.runner.can_pause or state == JobState.PAUSED)
         self.pause_button.setText(self.tr("Resume") if state == JobState.PAUSED else self.tr("Pause"))
         self.cancel_button.setEnabled(state.is_active)
         self.resume_button.setVisible(state.is_resumable)
@@ -241,5 +242,5 @@ class TrainPage(QWizardPage):
             self.log.appendPlainText(str(error))
 
     def isComplete(self) -> bool:
-        """The results page opens once the job is done."""
+        """Return True once the job is done, which unlocks the results page."""
         return self.runner.state == JobState.DONE

@@ -1,11 +1,13 @@
 """Run and follow a ``greenrfm train`` process without blocking the GUI.
 
-The process is started detached through ``QProcess.startDetached`` with its output going to a log file in the
-run folder (through ``greenrfm_core.library.launch``), so closing the window can leave it running and a later session can reattach. The runner follows
-the job by tailing the events file and the log, and by polling whether the recorded pid is alive. A crash of
-the training process therefore never affects the GUI, and the job's end state comes from its events: a
-``done`` event means done, an ``error`` event means failed, a cancel request means cancelled, and a process
-that vanished without either is interrupted and can be resumed.
+The process is started detached through ``QProcess.startDetached`` and ``greenrfm_core.library.launch``,
+which appends its output to a log file in the run folder. Closing the window can therefore leave it running,
+and a later session can reattach. The runner follows the job by tailing the events file and the log, and by
+polling whether the recorded pid is alive, so a crash of the training process never affects the GUI.
+
+The job's end state comes from its events. A final ``done`` event means done, an ``error`` event means failed
+and a cancel request means cancelled. A process that vanished without any of these is interrupted and can be
+resumed.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class TrainingRunner(QObject):
         self._log_path: Path | None = None
         self._log_offset = 0
         self._cancel_requested = False
+        self._loop_running = False
         self._saw_done: dict | None = None
         self._saw_error: str | None = None
         self.state: JobState | None = None
@@ -78,7 +81,7 @@ class TrainingRunner(QObject):
         return self._library
 
     def is_following(self) -> bool:
-        """Whether the runner is polling a live process."""
+        """Return whether the runner is polling a live process."""
         return self._timer.isActive()
 
     def start(self, job_id: int, resume: bool = False) -> None:
@@ -135,6 +138,7 @@ class TrainingRunner(QObject):
         job = self._library.get_job(job_id)
         self._job_id = job_id
         self._cancel_requested = False
+        self._loop_running = False
         self._saw_done = None
         self._saw_error = None
         events_path = Path(job.events_file)
@@ -175,6 +179,9 @@ class TrainingRunner(QObject):
         if event.kind == "start":
             self._saw_done = None
             self._saw_error = None
+            # A run's first start event has no stage. Its signal handlers exist only once a stage starts, and
+            # before that SIGUSR1 would end the process instead of pausing it.
+            self._loop_running = bool(event.get("stage"))
         elif event.kind == "done" and event.get("stage") is None:
             # Each stage ends with its own done event; only the run's final one has no stage.
             self._saw_done = event.get("metrics") or {}
@@ -238,9 +245,14 @@ class TrainingRunner(QObject):
             return False
         return True
 
+    @property
+    def can_pause(self) -> bool:
+        """Whether the process runs a training stage, so SIGUSR1 reaches its handler."""
+        return CAN_PAUSE and self._loop_running and self.state == JobState.RUNNING
+
     def pause(self) -> bool:
         """Ask the process to pause after the current step (SIGUSR1); returns whether the signal was sent."""
-        if not CAN_PAUSE or not self._send(signal.SIGUSR1):
+        if not self.can_pause or not self._send(signal.SIGUSR1):
             return False
         self._set_state(JobState.PAUSED)
         return True
@@ -259,6 +271,8 @@ class TrainingRunner(QObject):
         """
         if CAN_PAUSE and self.state == JobState.PAUSED:
             self._send(signal.SIGUSR2)
+        # NOTE: SIGTERM before the run installs its handlers ends it without a checkpoint; the previous
+        # checkpoint, if any, is still there for --resume.
         self._cancel_requested = self._send(signal.SIGTERM)
         return self._cancel_requested
 

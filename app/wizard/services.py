@@ -231,16 +231,16 @@ def evaluate_on_validation(
     done = 0
     for folder in folders:
         predictor = Predictor(folder, engine="torch")
-        columns = [finding_ids.index(f) for f in predictor.finding_ids if f in finding_ids]
-        kept = [f for f in predictor.finding_ids if f in finding_ids]
-        output_columns = [predictor.finding_ids.index(f) for f in kept]
+        label_columns = [finding_ids.index(f) for f in predictor.finding_ids if f in finding_ids]
+        shared_findings = [f for f in predictor.finding_ids if f in finding_ids]
+        output_columns = [predictor.finding_ids.index(f) for f in shared_findings]
         scores, truth = [], []
         for study_id, path in studies:
             prediction = predictor.predict(path)
             scores.append(prediction.probabilities[output_columns])
-            truth.append(labels[study_id][columns])
+            truth.append(labels[study_id][label_columns])
             done += 1
             progress(done, total)
-        result = evaluate_scores(np.stack(truth), np.stack(scores), kept, n_resamples=200)
+        result = evaluate_scores(np.stack(truth), np.stack(scores), shared_findings, n_resamples=200)
         reports.append(result.to_dict(include_roc=True))
     return {"model": reports[0], "parent": reports[1] if len(reports) > 1 else None}

@@ -19,7 +19,7 @@ class WizardState:
         schema: the ``greenrfm_core.schemas.Schema`` of the task or of the custom finding list.
         schema_path: the schema JSON passed to training; a task name for built-in schemas.
         studies_dir, reports_file, labels_file: the data the user chose.
-        id_column: the report column that holds the study id.
+        id_column: the report column that contains the study id.
         reports: study id to report text, from the reports file.
         match: the ``greenrfm_core.data.matching.MatchReport`` of studies to reports.
         labels: study id to a label vector (1, 0, -1), shape (n_findings,), in schema order.

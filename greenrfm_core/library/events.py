@@ -31,7 +31,7 @@ EVENT_KINDS = (
 
 @dataclass
 class TrainingEvent:
-    """One training event; ``fields`` holds the whole JSON object, including ``event`` and ``time``."""
+    """One training event; ``fields`` contains the whole JSON object, including ``event`` and ``time``."""
 
     kind: str
     fields: dict[str, Any] = field(default_factory=dict)

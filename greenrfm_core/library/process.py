@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import psutil
 
-# psutil reports process creation times rounded differently per platform; a recorded start time within this
-# many seconds of the live process's start time is the same process.
+# psutil rounds process creation times differently per platform. A recorded start time within this many
+# seconds of the live process's start time therefore counts as the same process.
 _START_TIME_TOLERANCE_S = 1.0
 
 

@@ -113,7 +113,7 @@
         <translation>每轮约 {seconds:.0f} 秒（粗略估算），峰值内存约 {memory}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="220" />
+        <location filename="../../app/wizard/page_configure.py" line="223" />
         <source>Choose a folder to save the run in.</source>
         <translation>请选择保存本次训练的文件夹。</translation>
     </message>
@@ -218,42 +218,42 @@
         <translation>标签文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="163" />
+        <location filename="../../app/wizard/page_data.py" line="175" />
         <source>Scan failed: {message}</source>
         <translation>扫描失败：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="182" />
+        <location filename="../../app/wizard/page_data.py" line="194" />
         <source>{matched} matched, {rows} report rows without a study, {studies} studies without a report, {unreadable} unreadable (id column: {column})</source>
         <translation>已匹配 {matched} 个，{rows} 个报告行无对应检查，{studies} 个检查无对应报告，{unreadable} 个无法读取（ID 列：{column}）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="192" />
+        <location filename="../../app/wizard/page_data.py" line="204" />
         <source>Matched</source>
         <translation>已匹配</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="194" />
+        <location filename="../../app/wizard/page_data.py" line="206" />
         <source>No study</source>
         <translation>无检查</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="194" />
+        <location filename="../../app/wizard/page_data.py" line="206" />
         <source>No study folder matches this report row</source>
         <translation>没有检查文件夹与此报告行匹配</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="198" />
+        <location filename="../../app/wizard/page_data.py" line="210" />
         <source>No report</source>
         <translation>无报告</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="198" />
+        <location filename="../../app/wizard/page_data.py" line="210" />
         <source>No report row names this study</source>
         <translation>没有报告行对应此检查</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_data.py" line="201" />
+        <location filename="../../app/wizard/page_data.py" line="213" />
         <source>Unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -261,67 +261,72 @@
 <context>
     <name>LabelsPage</name>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="57" />
+        <location filename="../../app/wizard/page_labels.py" line="58" />
         <source>Labels</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="59" />
+        <location filename="../../app/wizard/page_labels.py" line="60" />
         <source>Labels distilled from the reports: 1 present, 0 absent, -1 uncertain. Edit any cell.</source>
         <translation>从报告中提取的标签：1 存在，0 不存在，-1 不确定。可编辑任意单元格。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="61" />
+        <location filename="../../app/wizard/page_labels.py" line="62" />
         <source>Rule-based labeler (reports stay on this computer)</source>
         <translation>基于规则的标注器（报告不离开本机）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="62" />
+        <location filename="../../app/wizard/page_labels.py" line="63" />
         <source>Language model endpoint</source>
         <translation>大语言模型服务</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="70" />
+        <location filename="../../app/wizard/page_labels.py" line="71" />
         <source>Label reports</source>
         <translation>标注报告</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="87" />
+        <location filename="../../app/wizard/page_labels.py" line="89" />
         <source>Positive studies per finding</source>
         <translation>各征象的阳性检查数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="117" />
+        <location filename="../../app/wizard/page_labels.py" line="90" />
+        <source>Positive studies</source>
+        <translation>阳性检查数</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_labels.py" line="121" />
         <source>Warning: {host} is not this computer. The report texts will be sent there and leave this machine; use it only if your hospital allows it.</source>
         <translation>警告：{host} 不是本机。报告文本将被发送到该地址并离开本机；仅在医院允许时使用。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="146" />
+        <location filename="../../app/wizard/page_labels.py" line="150" />
         <source>Enter the language model endpoint URL, or choose the rule-based labeler.</source>
         <translation>请输入大语言模型服务地址，或选择基于规则的标注器。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="167" />
+        <location filename="../../app/wizard/page_labels.py" line="171" />
         <source>Labeling failed: {message}</source>
         <translation>标注失败：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="192" />
+        <location filename="../../app/wizard/page_labels.py" line="196" />
         <source>No sentence mentions this finding</source>
         <translation>没有句子提及此征象</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="206" />
+        <location filename="../../app/wizard/page_labels.py" line="210" />
         <source>A label must be 1 (present), 0 (absent) or -1 (uncertain).</source>
         <translation>标签必须为 1（存在）、0（不存在）或 -1（不确定）。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="210" />
+        <location filename="../../app/wizard/page_labels.py" line="214" />
         <source>Edited by hand</source>
         <translation>已手动修改</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="234" />
+        <location filename="../../app/wizard/page_labels.py" line="243" />
         <source>{count} finding(s) have fewer than {minimum} positive studies, too few to train or evaluate: {names}</source>
         <translation>有 {count} 个征象的阳性检查少于 {minimum} 例，不足以训练或评估：{names}</translation>
     </message>
@@ -329,62 +334,77 @@
 <context>
     <name>ResultsPage</name>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="62" />
+        <location filename="../../app/wizard/page_results.py" line="76" />
         <source>Results</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="63" />
+        <location filename="../../app/wizard/page_results.py" line="77" />
         <source>Validation results of the new model, and of the model it started from.</source>
         <translation>新模型及其起始模型在验证集上的结果。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="67" />
+        <location filename="../../app/wizard/page_results.py" line="81" />
         <source>Finding</source>
         <translation>征象</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="67" />
+        <location filename="../../app/wizard/page_results.py" line="81" />
         <source>AUROC</source>
         <translation>AUROC</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="67" />
+        <location filename="../../app/wizard/page_results.py" line="81" />
         <source>Starting model AUROC</source>
         <translation>起始模型 AUROC</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="67" />
+        <location filename="../../app/wizard/page_results.py" line="81" />
         <source>Change</source>
         <translation>变化</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="73" />
+        <location filename="../../app/wizard/page_results.py" line="88" />
         <source>ROC curves (validation)</source>
         <translation>ROC 曲线（验证集）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="74" />
+        <location filename="../../app/wizard/page_results.py" line="89" />
         <source>False positive rate</source>
         <translation>假阳性率</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="75" />
+        <location filename="../../app/wizard/page_results.py" line="90" />
         <source>True positive rate</source>
         <translation>真阳性率</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="79" />
+        <location filename="../../app/wizard/page_results.py" line="100" />
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="137" />
+        <location filename="../../app/wizard/page_results.py" line="164" />
+        <source>No validation studies are known for this run, so no ROC curves can be drawn.</source>
+        <translation>本次训练没有已知的验证集检查，因此无法绘制 ROC 曲线。</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_results.py" line="169" />
+        <source>Evaluating on {count} validation studies...</source>
+        <translation>正在用 {count} 个验证集检查进行评估...</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_results.py" line="192" />
+        <source>Evaluation failed: {message}</source>
+        <translation>评估失败：{message}</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_results.py" line="217" />
         <source>Macro AUROC on validation: {value}</source>
         <translation>验证集宏平均 AUROC：{value}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_results.py" line="154" />
+        <location filename="../../app/wizard/page_results.py" line="240" />
         <source>Model added to the library</source>
         <translation>模型已加入模型库</translation>
     </message>
@@ -427,22 +447,22 @@
         <translation>验证集阴性</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_split.py" line="57" />
+        <location filename="../../app/wizard/page_split.py" line="58" />
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_split.py" line="58" />
+        <location filename="../../app/wizard/page_split.py" line="59" />
         <source>Random seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_split.py" line="78" />
+        <location filename="../../app/wizard/page_split.py" line="79" />
         <source>{train} training and {validation} validation studies from {patients} patients</source>
         <translation>来自 {patients} 名患者的 {train} 个训练检查和 {validation} 个验证检查</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_split.py" line="96" />
+        <location filename="../../app/wizard/page_split.py" line="97" />
         <source>No AUROC can be computed for {count} finding(s) because validation lacks positive or negative studies: {names}</source>
         <translation>有 {count} 个征象无法计算 AUROC，因为验证集缺少阳性或阴性检查：{names}</translation>
     </message>
@@ -548,134 +568,134 @@
 <context>
     <name>TrainPage</name>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="44" />
+        <location filename="../../app/wizard/page_train.py" line="47" />
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="46" />
+        <location filename="../../app/wizard/page_train.py" line="49" />
         <source>Training runs in its own process; you can close this window and come back later.</source>
         <translation>训练在独立进程中运行；您可以关闭此窗口，稍后再回来查看。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="56" />
+        <location filename="../../app/wizard/page_train.py" line="59" />
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="57" />
-        <location filename="../../app/wizard/page_train.py" line="66" />
+        <location filename="../../app/wizard/page_train.py" line="60" />
+        <location filename="../../app/wizard/page_train.py" line="69" />
         <source>Epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="59" />
+        <location filename="../../app/wizard/page_train.py" line="62" />
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="61" />
+        <location filename="../../app/wizard/page_train.py" line="64" />
         <source>epoch mean</source>
         <translation>每轮均值</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="65" />
+        <location filename="../../app/wizard/page_train.py" line="68" />
         <source>Validation AUROC</source>
         <translation>验证集 AUROC</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="73" />
-        <location filename="../../app/wizard/page_train.py" line="200" />
+        <location filename="../../app/wizard/page_train.py" line="76" />
+        <location filename="../../app/wizard/page_train.py" line="217" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="76" />
+        <location filename="../../app/wizard/page_train.py" line="79" />
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="78" />
+        <location filename="../../app/wizard/page_train.py" line="81" />
         <source>Resume from last checkpoint</source>
         <translation>从最后一个检查点继续</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="135" />
+        <location filename="../../app/wizard/page_train.py" line="142" />
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="142" />
+        <location filename="../../app/wizard/page_train.py" line="154" />
         <source>Stage {stage}, epoch {epoch}</source>
         <translation>阶段 {stage}，第 {epoch} 轮</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="145" />
+        <location filename="../../app/wizard/page_train.py" line="158" />
         <source>Time left: {minutes:.0f} min {seconds:.0f} s</source>
         <translation>剩余时间：{minutes:.0f} 分 {seconds:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="169" />
+        <location filename="../../app/wizard/page_train.py" line="186" />
         <source>Checkpoint saved: {path}</source>
         <translation>检查点已保存：{path}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="171" />
+        <location filename="../../app/wizard/page_train.py" line="188" />
         <source>Warning: {message}</source>
         <translation>警告：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="173" />
+        <location filename="../../app/wizard/page_train.py" line="190" />
         <source>Error: {message}</source>
         <translation>错误：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="183" />
+        <location filename="../../app/wizard/page_train.py" line="200" />
         <source>Device memory: {memory:.0f} MiB</source>
         <translation>设备显存：{memory:.0f} MiB</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="188" />
+        <location filename="../../app/wizard/page_train.py" line="205" />
         <source>Running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="189" />
+        <location filename="../../app/wizard/page_train.py" line="206" />
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="190" />
+        <location filename="../../app/wizard/page_train.py" line="207" />
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="191" />
+        <location filename="../../app/wizard/page_train.py" line="208" />
         <source>Cancelled; the last checkpoint is kept and can be resumed.</source>
         <translation>已取消；最后一个检查点已保留，可继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="192" />
+        <location filename="../../app/wizard/page_train.py" line="209" />
         <source>Failed; see the log below. You can resume from the last checkpoint.</source>
         <translation>失败；请查看下方日志。可从最后一个检查点继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="194" />
+        <location filename="../../app/wizard/page_train.py" line="211" />
         <source>Interrupted: the training process stopped. Resume from the last checkpoint.</source>
         <translation>已中断：训练进程已停止。请从最后一个检查点继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="196" />
+        <location filename="../../app/wizard/page_train.py" line="213" />
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="200" />
+        <location filename="../../app/wizard/page_train.py" line="217" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="215" />
+        <location filename="../../app/wizard/page_train.py" line="232" />
         <source>Cancelling: the training process saves a checkpoint and stops.</source>
         <translation>正在取消：训练进程会保存检查点后停止。</translation>
     </message>
@@ -688,27 +708,32 @@
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="110" />
+        <location filename="../../app/wizard/wizard.py" line="84" />
+        <source>Show results</source>
+        <translation>查看结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/wizard.py" line="111" />
         <source>A training job started on {date} is still running. Show its progress?</source>
         <translation>{date} 开始的训练任务仍在运行。是否查看其进度？</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="112" />
+        <location filename="../../app/wizard/wizard.py" line="113" />
         <source>A training job started on {date} was interrupted. Show it so you can resume it?</source>
         <translation>{date} 开始的训练任务已中断。是否打开以便继续训练？</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="116" />
+        <location filename="../../app/wizard/wizard.py" line="117" />
         <source>Training job</source>
         <translation>训练任务</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="126" />
+        <location filename="../../app/wizard/wizard.py" line="127" />
         <source>Training is running</source>
         <translation>训练正在运行</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="128" />
+        <location filename="../../app/wizard/wizard.py" line="129" />
         <source>Keep training in the background after closing this window? Choose No to stop it; it saves a checkpoint that you can resume later.</source>
         <translation>关闭此窗口后是否在后台继续训练？选择“否”将停止训练，并保存检查点以便之后继续。</translation>
     </message>

@@ -1,6 +1,6 @@
 """Fill ``greenrfm_wizard_zh_CN.ts`` with the Simplified Chinese translations below and compile the .qm.
 
-Run after ``pyside6-lupdate app/wizard/*.py -ts resources/translations/greenrfm_wizard_zh_CN.ts``:
+Run after ``pyside6-lupdate -no-obsolete app/wizard/*.py -ts resources/translations/greenrfm_wizard_zh_CN.ts``:
 ``python -m app.wizard.i18n.fill_zh_cn``. A source text without a translation here stays unfinished and the
 script exits with status 1 listing it.
 """
@@ -93,6 +93,11 @@ ZH_CN = {
     "Pause": "暂停",
     "Paused": "已暂停",
     "Positive studies per finding": "各征象的阳性检查数",
+    "Positive studies": "阳性检查数",
+    "No validation studies are known for this run, so no ROC curves can be drawn.": "本次训练没有已知的验证集检查，因此无法绘制 ROC 曲线。",
+    "Evaluating on {count} validation studies...": "正在用 {count} 个验证集检查进行评估...",
+    "Evaluation failed: {message}": "评估失败：{message}",
+    "Show results": "查看结果",
     "Pre-train from scratch (MUST: labels first, then image-text alignment)": "从头预训练（MUST：先用标签训练，再进行图文对齐）",
     "Profile": "配置档",
     "Queued": "排队中",
