@@ -99,4 +99,5 @@ class DemoRun(QObject):
             file=sys.stderr if code else sys.stdout,
         )
         self.window.close()
-        QApplication.instance().exit(code)
+        # exit() before exec() has no effect, and start() can fail before the event loop runs.
+        QTimer.singleShot(0, lambda: QApplication.instance().exit(code))
