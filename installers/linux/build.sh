@@ -6,6 +6,7 @@
 # Environment:
 #   DEB_COMPRESSION  dpkg-deb compressor: gzip (default, readable by every dpkg), xz or zstd (dpkg >= 1.21.18)
 #   DEB_MAINTAINER   Maintainer field of the package, "Name <email>"
+#   DIST_DIR         output folder instead of dist/ (the bundle is dist/greenrfm-studio inside it)
 #
 # Output: dist/greenrfm-studio/ (the bundle) and dist/greenrfm-studio_<version>_<arch>.deb.
 # Needs: the project installed with the installer extra (pip install -e ".[installer]"), dpkg-deb.
@@ -26,7 +27,7 @@ PYTHON="${PYTHON:-python3}"
 PACKAGE=greenrfm-studio
 VERSION="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' greenrfm_core/__init__.py)"
 ARCH="$(dpkg --print-architecture)"
-DIST_DIR="$REPO_ROOT/dist"
+DIST_DIR="${DIST_DIR:-$REPO_ROOT/dist}"
 BUNDLE_DIR="$DIST_DIR/$PACKAGE"
 WORK_DIR="$REPO_ROOT/build/pyinstaller"
 STAGE_DIR="$REPO_ROOT/build/deb/${PACKAGE}_${VERSION}_${ARCH}"
@@ -67,7 +68,8 @@ rm -rf "$STAGE_DIR"
 mkdir -p "$STAGE_DIR/DEBIAN" "$STAGE_DIR/opt" "$STAGE_DIR/usr/bin" \
     "$STAGE_DIR/usr/share/applications" "$STAGE_DIR/usr/share/doc/$PACKAGE" \
     "$STAGE_DIR/usr/share/icons/hicolor/256x256/apps" "$STAGE_DIR/usr/share/icons/hicolor/scalable/apps"
-cp -a "$BUNDLE_DIR" "$STAGE_DIR/opt/$PACKAGE"
+# Hard links make staging instant and use no extra disk space; cp -a is the fallback across file systems.
+cp -al "$BUNDLE_DIR" "$STAGE_DIR/opt/$PACKAGE" 2>/dev/null || cp -a "$BUNDLE_DIR" "$STAGE_DIR/opt/$PACKAGE"
 # The PyInstaller executables resolve their own path, so symlinks in /usr/bin find the bundle in /opt.
 ln -s "/opt/$PACKAGE/greenrfm-studio" "$STAGE_DIR/usr/bin/greenrfm-studio"
 ln -s "/opt/$PACKAGE/greenrfm" "$STAGE_DIR/usr/bin/greenrfm"
@@ -85,6 +87,7 @@ sed -e "s/@VERSION@/$VERSION/" -e "s|@MAINTAINER@|$DEB_MAINTAINER|" -e "s/@ARCH@
 echo "== dpkg-deb ($DEB_COMPRESSION)"
 rm -f "$DEB_FILE"
 dpkg-deb --root-owner-group -Z"$DEB_COMPRESSION" --build "$STAGE_DIR" "$DEB_FILE"
+rm -rf "$STAGE_DIR"
 total_seconds=$((SECONDS - start_seconds))
 
 bundle_size="$(du -sh "$BUNDLE_DIR" | cut -f1)"

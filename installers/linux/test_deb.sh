@@ -9,7 +9,7 @@
 #   2. check_bundle.py on /opt/greenrfm-studio (no development files, every resource present)
 #   3. greenrfm-studio --self-test --screenshot under Xvfb exits 0, and the screenshot is not blank
 #   4. greenrfm --help, then greenrfm predict with the demo model on the demo study
-#   5. dpkg -r removes /opt/greenrfm-studio and both launchers
+#   5. dpkg -r removes /opt/greenrfm-studio, both launchers and the desktop entry; dpkg --purge follows
 # The installed programs run from an empty working folder with GREENRFM_HOME in a temporary folder and
 # PYTHONPATH/PYTHONHOME unset, so they cannot fall back to this checkout or to the user's settings.
 set -euo pipefail
@@ -42,8 +42,8 @@ WORK_DIR="$(mktemp -d -t greenrfm-deb-test.XXXXXX)"
 INSTALLED=0
 cleanup() {
     if [[ "$INSTALLED" == 1 ]]; then
-        echo "== Cleaning up: dpkg -r $PACKAGE"
-        dpkg -r "$PACKAGE" >/dev/null || true
+        echo "== Cleaning up: dpkg --purge $PACKAGE"
+        dpkg --purge "$PACKAGE" >/dev/null || true
     fi
     rm -rf "$WORK_DIR"
 }
@@ -62,8 +62,10 @@ step "Installing $DEB_FILE"
 dpkg -i "$DEB_FILE"
 INSTALLED=1
 [[ -x "$INSTALL_DIR/greenrfm-studio" ]] || fail "$INSTALL_DIR/greenrfm-studio missing after install"
-[[ "$(command -v greenrfm-studio)" == /usr/bin/greenrfm-studio ]] || fail "/usr/bin/greenrfm-studio not on PATH"
-[[ "$(command -v greenrfm)" == /usr/bin/greenrfm ]] || fail "/usr/bin/greenrfm not on PATH"
+# The programs run through /usr/bin by absolute path, because a pip install of the project may put
+# scripts with the same names earlier on PATH.
+[[ -L /usr/bin/greenrfm-studio && -x /usr/bin/greenrfm-studio ]] || fail "launcher /usr/bin/greenrfm-studio missing"
+[[ -L /usr/bin/greenrfm && -x /usr/bin/greenrfm ]] || fail "launcher /usr/bin/greenrfm missing"
 [[ -f /usr/share/applications/greenrfm-studio.desktop ]] || fail "desktop entry missing"
 
 step "Checking the installed bundle"
@@ -73,7 +75,7 @@ step "greenrfm-studio --self-test under Xvfb"
 SCREENSHOT="$WORK_DIR/self-test.png"
 self_test_start=$SECONDS
 run_installed timeout "$SELF_TEST_TIMEOUT_S" xvfb-run -a -s "-screen 0 1280x800x24" \
-    greenrfm-studio --self-test --screenshot "$SCREENSHOT" \
+    /usr/bin/greenrfm-studio --self-test --screenshot "$SCREENSHOT" \
     || fail "greenrfm-studio --self-test exited with status $?"
 echo "self-test took $((SECONDS - self_test_start)) s"
 "$PYTHON" "$REPO_ROOT/installers/linux/check_screenshot.py" "$SCREENSHOT" || fail "the self-test screenshot is blank"
@@ -83,7 +85,7 @@ if [[ -n "${KEEP_SCREENSHOT:-}" ]]; then
 fi
 
 step "greenrfm --help"
-run_installed greenrfm --help > "$WORK_DIR/help.txt" || fail "greenrfm --help exited with status $?"
+run_installed /usr/bin/greenrfm --help > "$WORK_DIR/help.txt" || fail "greenrfm --help exited with status $?"
 grep -q "predict" "$WORK_DIR/help.txt" || fail "greenrfm --help does not list the predict command"
 
 step "greenrfm predict on the demo study"
@@ -93,7 +95,7 @@ if [[ -d "$DEMO_STUDY/chest-ct-phantom" ]]; then
     DEMO_STUDY="$DEMO_STUDY/chest-ct-phantom"
 fi
 predict_start=$SECONDS
-run_installed greenrfm predict "$DEMO_STUDY" --model "$DEMO_MODEL" --json > "$WORK_DIR/predictions.json" \
+run_installed /usr/bin/greenrfm predict "$DEMO_STUDY" --model "$DEMO_MODEL" --json > "$WORK_DIR/predictions.json" \
     || fail "greenrfm predict exited with status $?"
 echo "predict took $((SECONDS - predict_start)) s"
 "$PYTHON" - "$WORK_DIR/predictions.json" <<'PYTHON_CHECK' || fail "greenrfm predict printed no findings (see $WORK_DIR/predictions.json)"
@@ -111,6 +113,9 @@ INSTALLED=0
 [[ ! -e "$INSTALL_DIR" ]] || fail "$INSTALL_DIR still exists after dpkg -r: $(find "$INSTALL_DIR" | head -n 5)"
 [[ ! -e /usr/bin/greenrfm-studio && ! -L /usr/bin/greenrfm-studio ]] || fail "/usr/bin/greenrfm-studio left behind"
 [[ ! -e /usr/bin/greenrfm && ! -L /usr/bin/greenrfm ]] || fail "/usr/bin/greenrfm left behind"
+[[ ! -e /usr/share/applications/greenrfm-studio.desktop ]] || fail "desktop entry left behind"
+# A package with a postrm script stays in the config-files state after dpkg -r; purge clears that record.
+dpkg --purge "$PACKAGE" >/dev/null
 
 echo
 echo "test_deb.sh: all checks passed for $(basename "$DEB_FILE")"
