@@ -211,7 +211,7 @@ def test_dialog_shown_once(qtbot, tmp_path):
 
 
 @pytest.mark.gui
-def test_dialog_in_simplified_chinese(qtbot, qapp, tmp_path):
+def test_dialog_in_simplified_chinese(qtbot, qapp):
     from PySide6.QtCore import QTranslator
 
     translator = QTranslator()

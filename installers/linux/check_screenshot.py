@@ -2,7 +2,7 @@
 
 Usage: ``python installers/linux/check_screenshot.py FILE.png``; exit code 0 when it passes, 1 otherwise.
 
-A screenshot passes when it is at least :data:`MIN_SIDE_PX` pixels on each side, a sample grid of it holds
+A screenshot passes when it is at least :data:`MIN_SIDE_PX` pixels on each side, a sample grid of it contains
 at least :data:`MIN_DISTINCT_COLORS` colors, and the luminance standard deviation is at least
 :data:`MIN_LUMINANCE_STD`. A blank window (one color) or a black GL area fails all three.
 """
