@@ -173,6 +173,12 @@ def main() -> int:
         default=["lite", "standard"],
         help="model profiles to measure (lite, standard)",
     )
+    parser.add_argument(
+        "--whole-prediction",
+        nargs="*",
+        default=["lite"],
+        help="profiles to time whole predictions for (reading, preprocessing and model together)",
+    )
     args = parser.parse_args()
 
     from greenrfm_core.inference.engines import physical_cores
@@ -243,8 +249,17 @@ def run_benchmark(args: argparse.Namespace, threads: int, root: Path) -> None:
                 seconds = median_time(lambda run=run: run(x), args.repeats)
             emit((f"model: {name}", profile, *seconds.cells(), f"{memory.mib:.0f}"))
         emit(quantised_row(folder, profile, spec, x, threads, args.repeats))
-        for engine in ("torch", "onnx"):
-            predictor = Predictor(folder, engine=engine, device="cpu", threads=threads)
+        if profile not in args.whole_prediction:
+            continue
+        for engine in ("torch", "onnx", "onnx-int8"):
+            quantized = engine == "onnx-int8"
+            predictor = Predictor(
+                folder,
+                engine="onnx" if quantized else engine,
+                device="cpu",
+                threads=threads,
+                quantized=quantized,
+            )
             preprocess_study(dicom_dir, spec)  # fill the preprocessing cache
             cached = median_time(lambda predictor=predictor: predictor.predict(dicom_dir), args.repeats)
             emit((f"whole prediction, cached preprocessing ({engine})", profile, *cached.cells(), "-"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -18,6 +19,7 @@ from greenrfm_core.models import (
     ArchitectureConfig,
     TextEncoderConfig,
     build_model,
+    minilm_path,
     train_wordpiece_tokenizer,
 )
 
@@ -146,6 +148,29 @@ def test_folder_round_trip_minilm(tmp_path):
         assert torch.allclose(
             model.encode_texts(["No effusion."]), loaded.model.encode_texts(["No effusion."]), atol=1e-5
         )
+
+
+def test_local_hf_folder_not_needed_after_save(tmp_path):
+    # A folder of links to the MiniLM files plays the part of a user's own BERT-style folder.
+    source = tmp_path / "bert"
+    source.mkdir()
+    for item in minilm_path().iterdir():
+        if item.is_file():
+            (source / item.name).symlink_to(item)
+    config = ArchitectureConfig(
+        widths=SMALL,
+        num_findings=3,
+        latent_dim=32,
+        text=TextEncoderConfig(kind="hf", path=str(source), pooling="cls", max_len=32),
+    )
+    model = build_model(config).eval()
+    folder = save_model_folder(tmp_path / "model", model, config, SCHEMA, SPEC)
+    shutil.rmtree(source)
+    loaded = load_model_folder(folder)
+    with torch.no_grad():
+        expected = model.encode_texts(["Small pleural effusion."])
+        actual = loaded.model.encode_texts(["Small pleural effusion."])
+    assert torch.allclose(expected, actual, atol=1e-5)
 
 
 def test_folder_rejects_damaged_files(tmp_path):

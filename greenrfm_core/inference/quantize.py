@@ -2,9 +2,9 @@
 
 ``quantize_model_folder`` calibrates activation ranges on preprocessed studies and writes
 ``model.int8.onnx`` next to ``model.onnx`` (QDQ format, per-channel int8 weights, uint8 activations). The
-Predictor uses it with ``engine="onnx", quantized=True``. Quantisation changes the probabilities slightly, so
-check the AUROC on held-out studies before using it clinically (``benchmarks/inference.py`` reports it on
-phantoms).
+Predictor uses it with ``quantized=True``. Quantisation changes the probabilities slightly, so check the
+AUROC on held-out studies before using it clinically. ``benchmarks/inference.py`` prints the largest
+probability change on held-out phantoms.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class _Calibration:
     def get_next(self):
         return next(self._feeds, None)
 
-    def rewind(self) -> None:  # required by newer onnxruntime calibrators; one pass is enough here
+    def rewind(self) -> None:
+        # NOTE: the feeds are an iterator, so they cannot be replayed; the MinMax calibrator reads them once.
         return None
 
 
