@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from greenrfm_core import modelfolder
+from greenrfm_core.library import read_manifest
 from greenrfm_core.resource_paths import demo_model_dir
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,11 @@ def entry_from_folder(folder: str | Path, source: str, name: str | None = None) 
     """Read a model folder's manifest into an entry.
 
     Raises:
-        modelfolder.ModelFolderError: the folder has no valid ``manifest.json``.
-        OSError: the folder cannot be read.
+        FileNotFoundError: the folder has no ``manifest.json`` or no weights file.
+        ValueError: the manifest is not valid JSON or names no task.
     """
     folder = Path(folder)
-    manifest = modelfolder.read_manifest(folder)
+    manifest = read_manifest(folder)
     return ModelEntry(folder=folder, name=name or folder.name, source=source, manifest=manifest)
 
 
@@ -109,7 +109,7 @@ def list_models(extra_folders: list[str] | None = None) -> tuple[list[ModelEntry
 
     try:
         demo = demo_model_dir()
-        if (demo / modelfolder.MANIFEST_FILE).exists():
+        if (demo / "manifest.json").exists():
             add(demo, "demo", "demo-chest-ct")
     except FileNotFoundError as error:
         log.info("no bundled demo model: %s", error)
@@ -117,6 +117,7 @@ def list_models(extra_folders: list[str] | None = None) -> tuple[list[ModelEntry
     try:
         from greenrfm_core.library import Library
 
+        # Library() creates or migrates the SQLite file in the data folder on first use.
         with Library() as library:
             for model in library.list_models():
                 add(Path(model.folder), "library", model.name)
