@@ -81,3 +81,15 @@ def any_rank(flag: bool, device: torch.device) -> bool:
     tensor = torch.tensor([1.0 if flag else 0.0], device=device)
     dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
     return bool(tensor.item() > 0)
+
+
+def broadcast_buffers(module: torch.nn.Module) -> None:
+    """Copy rank 0's buffers (batch-norm running statistics) to every rank.
+
+    DDP broadcasts buffers at the start of each forward pass, so after the last pass each rank holds
+    statistics of its own last micro-batch; this makes the saved and evaluated model the same on all ranks.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    for buffer in module.buffers():
+        dist.broadcast(buffer.data, src=0)

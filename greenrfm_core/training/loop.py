@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from greenrfm_core.data.dataset import collate_studies
 from greenrfm_core.device import memory_in_use_mb
 from greenrfm_core.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from greenrfm_core.training.distributed import DistributedInfo, any_rank, mean_across_ranks
+from greenrfm_core.training.distributed import DistributedInfo, any_rank, broadcast_buffers, mean_across_ranks
 from greenrfm_core.training.events import EventWriter
 from greenrfm_core.training.signals import TrainingControl
 from greenrfm_core.training.step import MicroBatchStepper
@@ -252,6 +252,7 @@ def run_loop(
                 events.emit("paused", stage=settings.stage, step=step, total_steps=total_steps)
                 control.wait_while_paused()
                 events.emit("resumed", stage=settings.stage, step=step, total_steps=total_steps)
+        broadcast_buffers(model)
         epoch_metrics = on_epoch_end(epoch) if on_epoch_end else None
         model.train()
         epoch += 1
