@@ -339,7 +339,9 @@ class MainWindow(QMainWindow):
                 spacing=spacing,
             )
         )
-        self.messages.dismiss()
+        if self.messages.level == "info":
+            # Only the "Loading..." note goes; scan warnings and errors stay until the user closes them.
+            self.messages.dismiss()
         for warning in volume.metadata.get("warnings", []) or []:
             self.show_warning(str(warning))
         self._refresh_recent()
