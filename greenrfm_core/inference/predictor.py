@@ -38,12 +38,15 @@ ProgressCallback = Callable[[str, float], None]
 def default_engine(device: torch.device, profile: str) -> str:
     """Return the faster engine for a device type and profile, as measured by ``benchmarks/inference.py``.
 
-    NOTE: only the CPU was measured (2-core x86 machine); CUDA and MPS default to PyTorch, which runs there
-    without the onnxruntime-gpu package.
+    On a 2-core AMD EPYC (AVX-512) CPU, onnxruntime used about 30 % less CPU time than PyTorch eager for lite
+    and about 15 % less for standard, both at 96x192x192.
+
+    NOTE: CUDA and MPS were not measured. They default to PyTorch, because the onnxruntime CPU package has no
+    GPU execution provider.
     """
     if device.type != "cpu":
         return "torch"
-    return "onnx" if profile == "standard" else "torch"
+    return "onnx"
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
