@@ -133,7 +133,9 @@ class ThreeViewViewer(QWidget):
         self.empty_hint.hide()
         self.heatmap = None
         self.heatmap_title = ""
-        image = image_data_from_array(volume.array, volume.spacing)
+        # VTK reads these voxels in place (no second copy of a large series), so keep a reference.
+        self._voxels = np.ascontiguousarray(volume.array)
+        image = image_data_from_array(self._voxels, volume.spacing, copy=False)
         low, high = float(np.min(volume.array)), float(np.max(volume.array))
         self._value_range = max(high - low, 1.0)
         self.level, self.window = default_window(volume.array, volume.modality)

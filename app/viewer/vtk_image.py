@@ -9,17 +9,23 @@ from vtkmodules.vtkCommonDataModel import vtkImageData
 from vtkmodules.vtkRenderingCore import vtkRenderWindow, vtkWindowToImageFilter
 
 
-def image_data_from_array(array: np.ndarray, spacing: tuple[float, float, float]) -> vtkImageData:
-    """Build a vtkImageData that shares nothing with ``array`` (VTK keeps its own copy).
+def image_data_from_array(
+    array: np.ndarray, spacing: tuple[float, float, float], copy: bool = True
+) -> vtkImageData:
+    """Build a vtkImageData from a voxel array.
 
     Args:
-        array: voxels, shape ``(z, y, x)``.
+        array: voxels, shape ``(z, y, x)``; must be C-contiguous when ``copy`` is False.
         spacing: voxel size in mm along (x, y, z).
+        copy: give VTK its own copy. Without it VTK reads ``array`` in place, which saves memory and time for
+            large series, and the caller must keep ``array`` alive and unchanged while the image is shown.
 
     Returns:
         Image with dimensions (x, y, z), the given spacing and origin 0, so world x runs to the patient's
         left, y to posterior and z to superior, in mm from the centre of voxel ``[0, 0, 0]``.
     """
+    if not copy and not array.flags["C_CONTIGUOUS"]:
+        raise ValueError("image_data_from_array(copy=False) needs a C-contiguous array; pass copy=True")
     contiguous = np.ascontiguousarray(array)
     z, y, x = contiguous.shape
     image = vtkImageData()
@@ -27,7 +33,7 @@ def image_data_from_array(array: np.ndarray, spacing: tuple[float, float, float]
     image.SetSpacing(*spacing)
     image.SetOrigin(0.0, 0.0, 0.0)
     # VTK's flat point order is x fastest, then y, then z: the C order of a (z, y, x) array.
-    scalars = numpy_support.numpy_to_vtk(contiguous.ravel(order="C"), deep=True)
+    scalars = numpy_support.numpy_to_vtk(contiguous.ravel(order="C"), deep=copy)
     scalars.SetName("voxels")
     image.GetPointData().SetScalars(scalars)
     return image
