@@ -10,6 +10,7 @@ Layout::
       tokenizer.json       WordPiece tokenizer of a scratch text encoder
       model.onnx           image path for onnxruntime (written by ``greenrfm export-onnx``)
       prompts.safetensors  zero-shot prompt latents (written by ``greenrfm export-onnx``)
+      model.int8.onnx      optional int8 model (written by ``greenrfm export-onnx --int8 STUDY...``)
 
 Every file is written atomically (temporary file in the same folder, fsync, ``os.replace``) and the
 manifest last, so a folder with a manifest is complete. Loading checks each file's size against the
@@ -45,6 +46,7 @@ MANIFEST_FILE = "manifest.json"
 WEIGHTS_FILE = "model.safetensors"
 ONNX_FILE = "model.onnx"
 PROMPTS_FILE = "prompts.safetensors"
+INT8_ONNX_FILE = "model.int8.onnx"
 TEXT_KEY_PREFIXES = ("text_encoder.", "text_projection.")
 # Lower-case keys with "_", "-" and spaces removed that must never appear in a manifest.
 IDENTIFIER_KEYS = {"patientname", "patientid", "patientbirthdate", "birthdate", "patientsname"}
@@ -233,7 +235,7 @@ def save_model_folder(
     manifest_path = folder / MANIFEST_FILE
     # Remove the manifest first: a crash mid-save then leaves a folder that reads as incomplete.
     manifest_path.unlink(missing_ok=True)
-    for stale in (ONNX_FILE, PROMPTS_FILE, "model.int8.onnx"):
+    for stale in (ONNX_FILE, PROMPTS_FILE, INT8_ONNX_FILE):
         (folder / stale).unlink(missing_ok=True)
 
     text_encoder = model.text_encoder

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from greenrfm_core.modelfolder import ONNX_FILE, file_record, update_manifest
+from greenrfm_core.modelfolder import INT8_ONNX_FILE, ONNX_FILE, file_record, update_manifest
 
 log = logging.getLogger(__name__)
 
-INT8_ONNX_FILE = "model.int8.onnx"
+__all__ = ["INT8_ONNX_FILE", "quantize_model_folder"]
 
 
 class _Calibration:
