@@ -99,7 +99,7 @@ def test_minilm_prompts_load_offline(monkeypatch, caplog):
     assert torch.allclose(prompts.norm(dim=-1), torch.ones(3, 2), atol=1e-5)
     # Different prompt texts must give different latents, or the zero-shot head is blind.
     assert not torch.allclose(prompts[0, 0], prompts[0, 1])
-    # MiniLM's English vocabulary has no entry for most Chinese characters; the encoder must say so.
+    # MiniLM's English vocabulary lacks most Chinese characters, so the encoder must log a warning.
     model.encode_prompts(SCHEMA, "zh")
     assert "unknown to the text encoder's vocabulary" in caplog.text
 
