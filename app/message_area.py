@@ -1,4 +1,4 @@
-"""A non-modal message strip at the top of the main window: errors and warnings never block the user."""
+"""A non-modal message strip at the top of the main window for errors, warnings and notes."""
 
 from __future__ import annotations
 

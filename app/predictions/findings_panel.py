@@ -205,6 +205,7 @@ class FindingsPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(results))
+
         for row_index, row in enumerate(results):
             name_item = QTableWidgetItem(row.name)
             name_item.setData(Qt.ItemDataRole.UserRole, row.finding_id)
@@ -225,6 +226,7 @@ class FindingsPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortItems(1, Qt.SortOrder.DescendingOrder)
         self.table.blockSignals(False)
+
         self.chart.set_results(results)
         positives = sum(row.positive for row in results)
         summary = self.tr("{positives} of {count} findings above threshold.").format(

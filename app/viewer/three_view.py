@@ -32,8 +32,8 @@ _DRAG_FRACTION_PER_PX = 1.0 / 200.0
 class ThreeViewViewer(QWidget):
     """Axial, coronal and sagittal views of one volume, linked through one crosshair position.
 
-    The crosshair position is a voxel index ``(i, j, k)`` of ``Volume.array[k, j, i]``; each view shows the
-    slice through it. Window/level applies to all three views.
+    The crosshair position is a voxel index ``(i, j, k)`` of ``Volume.array[k, j, i]``, and each view shows
+    the slice through it. Window/level applies to all three views.
     """
 
     cursorChanged = Signal(int, int, int)
@@ -168,8 +168,8 @@ class ThreeViewViewer(QWidget):
         """Update all three views from the current crosshair, window and level.
 
         Args:
-            first: plane to redraw at once (the one being scrolled); the other views are redrawn on the next
-                pass of the event loop, so fast scrolling in one view is not slowed by the other two.
+            first: plane to redraw at once, usually the one being scrolled. The other views are redrawn on the
+                next pass of the event loop, so they do not slow down fast scrolling in this one.
         """
         if self.volume is None:
             return
