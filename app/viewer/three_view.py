@@ -133,6 +133,8 @@ class ThreeViewViewer(QWidget):
         self.empty_hint.hide()
         self.heatmap = None
         self.heatmap_title = ""
+        # NOTE: the views draw the voxel grid and ignore Volume.direction. An oblique series, whose loader
+        # keeps a residual rotation there, is shown unrotated, and its letters name the nearest patient axes.
         # VTK reads these voxels in place (no second copy of a large series), so keep a reference.
         self._voxels = np.ascontiguousarray(volume.array)
         image = image_data_from_array(self._voxels, volume.spacing, copy=False)
