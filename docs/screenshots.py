@@ -92,16 +92,20 @@ def make_cohort(scratch: Path, language: str) -> Path:
     return cohort
 
 
-def fallback_model(scratch: Path, cohort: Path) -> Path:
-    """Train a tiny chest CT model on the cohort, for checkouts without the bundled demo model."""
+def fallback_model(scratch: Path) -> Path:
+    """Train a tiny chest CT model, for checkouts without the bundled demo model.
+
+    Only the vision stage runs, on the ground-truth labels of its own English-report cohort with fixed seeds,
+    so both languages get the same model.
+    """
     from greenrfm_core.cli import main as greenrfm
 
+    cohort = make_cohort(scratch / "fallback", "en")
     run = scratch / "fallback-run"
     code = greenrfm(
         ["train", "--task", "chest-ct", "--data", str(cohort), "--labels", str(cohort / "labels.csv"),
-         "--report-text", str(cohort / "reports.csv"), "--profile", "lite", "--epochs", "1",
-         "--input-shape", "32", "32", "16", "--width-mult", "0.25", "--text-encoder", "scratch",
-         "--device", "cpu", "--out", str(run)]
+         "--stage", "vision", "--profile", "lite", "--epochs", "1", "--input-shape", "32", "32", "16",
+         "--width-mult", "0.25", "--device", "cpu", "--seed", "0", "--out", str(run)]
     )
     if code != 0:
         raise RuntimeError(f"greenrfm train failed with exit code {code}")
@@ -134,7 +138,7 @@ def capture_main_window(language: str, scratch: Path, cohort: Path, out: Path, w
         panel.model_box.setCurrentIndex(demo)
     else:
         log.warning("no bundled demo model; training a tiny model for the screenshot")
-        if not window.predictions.add_model_folder(fallback_model(scratch, cohort)):
+        if not window.predictions.add_model_folder(fallback_model(scratch)):
             raise RuntimeError("the fallback model folder was rejected")
 
     predicted, heatmaps = [], []
@@ -206,7 +210,7 @@ def capture_wizard(language: str, scratch: Path, cohort: Path, out: Path, width:
     wizard.close()
 
 
-def run_language(language: str, out: Path, width: int) -> int:
+def run_language(language: str, out: Path, width: int, parts: list[str]) -> int:
     """Capture every screenshot of one language in this process."""
     with tempfile.TemporaryDirectory(prefix="greenrfm-shots-") as scratch_name:
         scratch = Path(scratch_name)
@@ -220,8 +224,10 @@ def run_language(language: str, out: Path, width: int) -> int:
         application = QApplication.instance() or QApplication([sys.argv[0]])
         application.setApplicationName("GreenRFM Studio")
         install_translators(language)
-        capture_main_window(language, scratch, cohort, out, width)
-        capture_wizard(language, scratch, cohort, out, width)
+        if "main" in parts:
+            capture_main_window(language, scratch, cohort, out, width)
+        if "wizard" in parts:
+            capture_wizard(language, scratch, cohort, out, width)
     return 0
 
 
@@ -231,18 +237,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="user-interface languages to capture (default: en zh_CN)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "images", help="output folder")
     parser.add_argument("--width", type=int, default=1000, help="width of the stored images in pixels")
+    parser.add_argument("--parts", nargs="+", choices=["main", "wizard"], default=["main", "wizard"],
+                        help="main: study browser and main window; wizard: every wizard page (default: both)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         print("no X display: run under xvfb-run -a -s \"-screen 0 1280x800x24\"", file=sys.stderr)
         return 2
     if len(args.languages) == 1:
-        return run_language(args.languages[0], args.out.resolve(), args.width)
+        return run_language(args.languages[0], args.out.resolve(), args.width, args.parts)
     # One process per language: Qt widgets read their translations when they are built.
     failed = []
     for language in args.languages:
         command = [sys.executable, __file__, "--languages", language, "--out", str(args.out), "--width",
-                   str(args.width)]
+                   str(args.width), "--parts", *args.parts]
         if subprocess.run(command, check=False).returncode != 0:
             failed.append(language)
     if failed:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 CHECKER = REPO / "docs" / "check_commands.py"
 
@@ -21,6 +23,7 @@ def load_checker():
     return module
 
 
+@pytest.mark.slow
 def test_documented_commands_pass(tmp_path):
     environment = {**os.environ, "OMP_NUM_THREADS": "1", "GREENRFM_HOME": str(tmp_path / "home")}
     completed = subprocess.run(
