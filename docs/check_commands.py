@@ -5,14 +5,15 @@ Each fenced ```bash block in a checked file must follow an HTML comment that sta
 ``<!-- check -->``
     Run every line, in file order, in one scratch folder shared by all files (``GREENRFM_HOME`` points into
     it). Each line must exit with 0. ``greenrfm ...`` lines run in this process through
-    ``greenrfm_core.cli.main``, the function behind the ``greenrfm`` console script, which saves the start-up
-    time of one interpreter per line; other lines run through ``bash``. A line already run with the same text
+    ``greenrfm_core.cli.main``, the function behind the ``greenrfm`` console script. That saves the start-up
+    time of one interpreter per line. Other lines run through ``bash``. A line already run with the same text
     (the Chinese page repeats the English commands) is not run twice.
 
 ``<!-- check static: REASON -->``
     Do not run the lines (REASON says why: GUI main loop, installer, GPUs, long benchmark), but parse them:
     ``greenrfm`` and ``greenrfm-studio`` arguments go through the real argument parsers, ``torchrun`` options
     through torch's own parser, ``python SCRIPT.py --option`` needs the script and each option to exist,
+    a shell script must exist and be executable,
     ``pip install`` must pin the installed torch version and name extras that ``pyproject.toml`` defines,
     and the pytest line must equal the one in ``.ci/run``.
 
@@ -216,6 +217,9 @@ def check_static(command: str) -> None:
                 raise ValueError(f"the test command differs from .ci/run: {ci_test_command()!r}")
         elif program == "python" and argv[1].endswith(".py"):
             check_script(argv[1:])
+        elif program.endswith(".sh"):
+            if not os.access(REPO / program, os.X_OK):
+                raise ValueError(f"{program} is missing or not executable")
         else:
             raise ValueError(f"no static check for the program {program!r}; add one to docs/check_commands.py")
 
