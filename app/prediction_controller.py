@@ -208,7 +208,8 @@ class PredictionController(QObject):
             if finding_id != self._heatmap_request:
                 return
             try:
-                self.window.viewer.set_heatmap(heatmap, finding_id)
+                names = {row.finding_id: row.name for row in self.results}
+                self.window.viewer.set_heatmap(heatmap, finding_id, display_name=names.get(finding_id))
             except ValueError as error:
                 self.window.show_error(self.tr("The heat map cannot be shown: {error}").format(error=error))
                 return

@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from app.predictions.results import FindingResult
@@ -56,6 +56,13 @@ class FindingsChart(pg.PlotWidget):
             brush=pg.mkBrush("w"),
         )
         self.addItem(self.threshold_marks)
-        self.getAxis("left").setTicks([[(position, row.name) for position, row in zip(positions, results)]])
+        left_axis = self.getAxis("left")
+        left_axis.setTicks([[(position, row.name) for position, row in zip(positions, results)]])
+        # pyqtgraph draws every given tick label, so each bar needs one text line of height or labels overlap.
+        font = QFont()
+        font.setPointSize(8)
+        left_axis.setStyle(tickFont=font)
+        line_height = QFontMetrics(font).height()
+        self.setMinimumHeight(max(180, int(count * (line_height + 2)) + 50))
         self.setYRange(-0.6, max(count - 0.4, 0.6), padding=0.0)
         self.setXRange(0.0, 1.0, padding=0.02)

@@ -278,13 +278,16 @@ class ThreeViewViewer(QWidget):
 
     # ----- heat map -----
 
-    def set_heatmap(self, heatmap: np.ndarray, title: str, jump_to_max: bool = True) -> None:
+    def set_heatmap(
+        self, heatmap: np.ndarray, title: str, jump_to_max: bool = True, display_name: str | None = None
+    ) -> None:
         """Overlay a heat map on all three views.
 
         Args:
             heatmap: activation on the volume's grid, shape ``(z, y, x)``; scaled here to [0, 1].
             title: text for the colour bar (ASCII renders best in VTK's default font).
             jump_to_max: move the crosshair to the voxel of maximum activation.
+            display_name: name shown above the views in the UI language; defaults to ``title``.
         """
         if self.volume is None:
             raise RuntimeError("open a series before showing a heat map")
@@ -303,7 +306,7 @@ class ThreeViewViewer(QWidget):
         for view in self.views.values():
             view.set_overlay(image, opacity, title)
         self._set_overlay_controls_enabled(True)
-        self.heatmap_label.setText(title)
+        self.heatmap_label.setText(display_name or title)
         if jump_to_max:
             k, j, i = np.unravel_index(int(np.argmax(scaled)), scaled.shape)
             self.set_cursor(int(i), int(j), int(k))
