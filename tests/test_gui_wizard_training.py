@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.exceptions import TimeoutError
 
 from app.wizard import TrainingWizard, find_pending_job
 from app.wizard.runner import CAN_PAUSE
@@ -57,6 +60,30 @@ def report_cohort(tmp_path_factory):
         writer.writerow(["study_id", "findings", "impression"])
         writer.writerows(rows)
     return root
+
+
+def wait_for_event(qtbot, events: list, kind: str, timeout_s: float, state) -> None:
+    """Wait until an event of ``kind`` is in ``events``; on timeout, fail listing the last events."""
+    try:
+        qtbot.waitUntil(lambda: any(event.kind == kind for event in events), timeout=int(timeout_s * 1000))
+    except TimeoutError:
+        recent = [(event.kind, event.get("stage"), event.get("step")) for event in events[-12:]]
+        pytest.fail(f"no {kind} event within {timeout_s} s; job state {state()}; last events {recent}")
+
+
+def answer_next_question(button: QMessageBox.StandardButton) -> None:
+    """Click ``button`` on the next modal message box as soon as it opens."""
+
+    attempts = iter(range(200))
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.button(button).click()
+        elif next(attempts, None) is not None:
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
 
 
 @pytest.fixture
@@ -165,11 +192,18 @@ def test_wizard_trains_kills_resumes_and_registers(wizard, qtbot, tmp_path, repo
             qtbot.waitUntil(lambda: second.runner.can_pause, timeout=90000)
             assert second.train_page.pause_button.isEnabled()
             assert second.runner.pause()
-            qtbot.waitUntil(lambda: any(e.kind == "paused" for e in second_events), timeout=150000)
+            wait_for_event(qtbot, second_events, "paused", timeout_s=150, state=lambda: second.runner.state)
             assert second.train_page.pause_button.text() == "Resume"
             save_shot(second, tmp_path, "06-train-reattached-paused")
             assert second.runner.unpause()
-            qtbot.waitUntil(lambda: any(e.kind == "resumed" for e in second_events), timeout=30000)
+            wait_for_event(qtbot, second_events, "resumed", timeout_s=60, state=lambda: second.runner.state)
+        # Closing a window that follows a running job asks whether to keep it; "Yes" leaves it running.
+        assert second.runner.state.is_active, "the run ended before the close check"
+        answer_next_question(QMessageBox.StandardButton.Yes)
+        second.close()
+        assert not second.isVisible()
+        assert not second.runner.is_following()
+        assert is_process_alive(runner.pid)
     finally:
         second.runner.detach()
         second.close()

@@ -178,6 +178,8 @@ class ConfigurePage(QWizardPage):
 
     def build_command(self, run_dir: Path, labels_path: Path, events_path: Path) -> list[str]:
         """Return the ``greenrfm train`` command line for the current choices."""
+        # NOTE: greenrfm train reads both the schema and the preprocessing spec from --task, so a custom
+        # schema file fails there ("missing field 'intensity'") until train accepts a separate schema option.
         task = self.state.base_task if self.state.task != "custom" else str(self.state.schema_path)
         command = [
             python_executable(),

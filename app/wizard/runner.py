@@ -180,8 +180,11 @@ class TrainingRunner(QObject):
             self._saw_done = None
             self._saw_error = None
             # A run's first start event has no stage. Its signal handlers exist only once a stage starts, and
-            # before that SIGUSR1 would end the process instead of pausing it.
-            self._loop_running = bool(event.get("stage"))
+            # before that SIGUSR1 would end the process instead of pausing it. Replayed events of an earlier
+            # process (before a resume) are older than the current process and say nothing about it.
+            started_at = self._pid_started_at
+            if started_at is None or float(event.get("time") or 0.0) >= started_at - 1.0:
+                self._loop_running = bool(event.get("stage"))
         elif event.kind == "done" and event.get("stage") is None:
             # Each stage ends with its own done event; only the run's final one has no stage.
             self._saw_done = event.get("metrics") or {}

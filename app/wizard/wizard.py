@@ -119,29 +119,46 @@ class TrainingWizard(QWizard):
             self.follow_job(job.id)
             self.restart()
 
-    def closeEvent(self, event) -> None:
-        """Ask whether a running job should keep running after the window closes."""
-        if self.runner.is_following() and self.runner.state is not None and self.runner.state.is_active:
-            answer = QMessageBox.question(
-                self,
-                self.tr("Training is running"),
-                self.tr(
-                    "Keep training in the background after closing this window? Choose No to stop it; "
-                    "it saves a checkpoint that you can resume later."
-                ),
-                QMessageBox.StandardButton.Yes
-                | QMessageBox.StandardButton.No
-                | QMessageBox.StandardButton.Cancel,
+    def confirm_leave(self) -> bool:
+        """Ask whether a running job should keep running after the window closes.
+
+        Returns:
+            False if the user chose to stay; True after detaching from the job (and, on "No", cancelling it,
+            which saves a checkpoint) or when no job is running.
+        """
+        if not (self.runner.is_following() and self.runner.state is not None and self.runner.state.is_active):
+            return True
+        answer = QMessageBox.question(
+            self,
+            self.tr("Training is running"),
+            self.tr(
+                "Keep training in the background after closing this window? Choose No to stop it; "
+                "it saves a checkpoint that you can resume later."
+            ),
+            QMessageBox.StandardButton.Yes
+            | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.No and self.runner.cancel():
+            # Nobody follows the process after this window closes, so record the outcome now.
+            self.runner.library.set_job_state(
+                self.runner.job_id,
+                JobState.CANCELLED,
+                message="Cancelled; the last checkpoint can be resumed.",
             )
-            if answer == QMessageBox.StandardButton.Cancel:
-                event.ignore()
-                return
-            if answer == QMessageBox.StandardButton.No:
-                self.runner.cancel()
-            self.runner.detach()
-        self.runner.close()
+        self.runner.detach()
+        return True
+
+    def closeEvent(self, event) -> None:
+        """Close the window unless the user chose to stay with a running job."""
+        if not self.confirm_leave():
+            event.ignore()
+            return
         super().closeEvent(event)
 
     def reject(self) -> None:
-        """Route Cancel and Escape through ``close`` so a running job is never dropped silently."""
-        self.close()
+        """Handle Cancel and Escape like closing, so a running job is never dropped silently."""
+        if self.confirm_leave():
+            super().reject()

@@ -113,7 +113,7 @@
         <translation>每轮约 {seconds:.0f} 秒（粗略估算），峰值内存约 {memory}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="223" />
+        <location filename="../../app/wizard/page_configure.py" line="225" />
         <source>Choose a folder to save the run in.</source>
         <translation>请选择保存本次训练的文件夹。</translation>
     </message>
@@ -605,7 +605,7 @@
     </message>
     <message>
         <location filename="../../app/wizard/page_train.py" line="76" />
-        <location filename="../../app/wizard/page_train.py" line="217" />
+        <location filename="../../app/wizard/page_train.py" line="218" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -620,82 +620,82 @@
         <translation>从最后一个检查点继续</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="142" />
+        <location filename="../../app/wizard/page_train.py" line="143" />
         <source>Training started</source>
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="154" />
+        <location filename="../../app/wizard/page_train.py" line="155" />
         <source>Stage {stage}, epoch {epoch}</source>
         <translation>阶段 {stage}，第 {epoch} 轮</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="158" />
+        <location filename="../../app/wizard/page_train.py" line="159" />
         <source>Time left: {minutes:.0f} min {seconds:.0f} s</source>
         <translation>剩余时间：{minutes:.0f} 分 {seconds:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="186" />
+        <location filename="../../app/wizard/page_train.py" line="187" />
         <source>Checkpoint saved: {path}</source>
         <translation>检查点已保存：{path}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="188" />
+        <location filename="../../app/wizard/page_train.py" line="189" />
         <source>Warning: {message}</source>
         <translation>警告：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="190" />
+        <location filename="../../app/wizard/page_train.py" line="191" />
         <source>Error: {message}</source>
         <translation>错误：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="200" />
+        <location filename="../../app/wizard/page_train.py" line="201" />
         <source>Device memory: {memory:.0f} MiB</source>
         <translation>设备显存：{memory:.0f} MiB</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="205" />
+        <location filename="../../app/wizard/page_train.py" line="206" />
         <source>Running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="206" />
+        <location filename="../../app/wizard/page_train.py" line="207" />
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="207" />
+        <location filename="../../app/wizard/page_train.py" line="208" />
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="208" />
+        <location filename="../../app/wizard/page_train.py" line="209" />
         <source>Cancelled; the last checkpoint is kept and can be resumed.</source>
         <translation>已取消；最后一个检查点已保留，可继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="209" />
+        <location filename="../../app/wizard/page_train.py" line="210" />
         <source>Failed; see the log below. You can resume from the last checkpoint.</source>
         <translation>失败；请查看下方日志。可从最后一个检查点继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="211" />
+        <location filename="../../app/wizard/page_train.py" line="212" />
         <source>Interrupted: the training process stopped. Resume from the last checkpoint.</source>
         <translation>已中断：训练进程已停止。请从最后一个检查点继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="213" />
+        <location filename="../../app/wizard/page_train.py" line="214" />
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="217" />
+        <location filename="../../app/wizard/page_train.py" line="218" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="232" />
+        <location filename="../../app/wizard/page_train.py" line="233" />
         <source>Cancelling: the training process saves a checkpoint and stops.</source>
         <translation>正在取消：训练进程会保存检查点后停止。</translation>
     </message>
@@ -728,12 +728,12 @@
         <translation>训练任务</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="127" />
+        <location filename="../../app/wizard/wizard.py" line="133" />
         <source>Training is running</source>
         <translation>训练正在运行</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="129" />
+        <location filename="../../app/wizard/wizard.py" line="135" />
         <source>Keep training in the background after closing this window? Choose No to stop it; it saves a checkpoint that you can resume later.</source>
         <translation>关闭此窗口后是否在后台继续训练？选择“否”将停止训练，并保存检查点以便之后继续。</translation>
     </message>
