@@ -38,8 +38,9 @@ ProgressCallback = Callable[[str, float], None]
 def default_engine(device: torch.device, profile: str) -> str:
     """Return the faster engine for a device type and profile, as measured by ``benchmarks/inference.py``.
 
-    On a 2-core AMD EPYC (AVX-512) CPU, onnxruntime used about 30 % less CPU time than PyTorch eager for lite
-    and about 15 % less for standard, both at 96x192x192.
+    On a 2-core AMD EPYC (AVX-512) CPU at 96x192x192, onnxruntime used 10-30 % less CPU time than PyTorch
+    eager for lite. For standard the two were within 10 % of each other, and which was ahead changed between
+    runs on the busy machine.
 
     NOTE: CUDA and MPS were not measured. They default to PyTorch, because the onnxruntime CPU package has no
     GPU execution provider.
