@@ -103,7 +103,7 @@ def _train(config: TrainConfig, control: TrainingControl, device: torch.device, 
         raise ValueError("--stage finetune needs --init MODEL_DIR, the model folder to start from.")
 
     schema = load_schema(config.task)
-    spec = build_spec(config, init_model.spec if init_model is not None else None)
+    spec = build_spec(config, schema.task, init_model.spec if init_model is not None else None)
     events.emit("start", message=f"training {', '.join(stages)} on {info.name}",
                 metrics={"device": info.to_dict(), "stages": stages})
     cohort = prepare_cohort(config, schema, spec, events)

@@ -53,11 +53,14 @@ class Cohort:
         }
 
 
-def build_spec(config: TrainConfig, base_spec: dict | None = None) -> dict:
-    """Return the task spec (or ``base_spec``) with ``--input-shape`` and ``--spacing`` applied."""
+def build_spec(config: TrainConfig, task: str, base_spec: dict | None = None) -> dict:
+    """Return the spec of ``task`` (or ``base_spec``) with ``--input-shape`` and ``--spacing`` applied.
+
+    ``task`` is the schema's task name, so a custom schema file for a built-in task uses that task's spec.
+    """
     from greenrfm_core.preprocess import load_spec, override_spec
 
-    spec = load_spec(base_spec if base_spec is not None else config.task)
+    spec = load_spec(base_spec if base_spec is not None else task)
     changes = {}
     if config.input_shape:
         changes["shape"] = [int(v) for v in config.input_shape]
