@@ -151,9 +151,10 @@ class TrainPage(QWizardPage):
                 self.progress.setRange(0, total)
                 self.progress.setValue(min(step, total))
             stage = event.get("stage") or ""
-            self.status.setText(
-                self.tr("Stage {stage}, epoch {epoch}").format(stage=stage, epoch=(epoch or 0) + 1)
-            )
+            if self.runner.state != JobState.PAUSED:
+                self.status.setText(
+                    self.tr("Stage {stage}, epoch {epoch}").format(stage=stage, epoch=(epoch or 0) + 1)
+                )
             if isinstance(event.get("eta_s"), (int, float)):
                 self.eta.setText(
                     self.tr("Time left: {minutes:.0f} min {seconds:.0f} s").format(

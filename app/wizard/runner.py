@@ -108,7 +108,7 @@ class TrainingRunner(QObject):
         ]
         started, pid = QProcess.startDetached(launcher[0], launcher[1:] + command, str(run_dir))
         if not started:
-            message = f"Could not start the training process {command[0]!r} in {run_dir}."
+            message = f"Failed to start the training process {command[0]!r} in {run_dir}; check that the folder is writable."
             self._library.set_job_state(job_id, JobState.FAILED, message=message)
             self._set_state(JobState.FAILED)
             self._timer.stop()
@@ -181,7 +181,7 @@ class TrainingRunner(QObject):
             self._saw_error = None
             # A run's first start event has no stage. Its signal handlers exist only once a stage starts, and
             # before that SIGUSR1 would end the process instead of pausing it. Replayed events of an earlier
-            # process (before a resume) are older than the current process and say nothing about it.
+            # process (before a resume) are older than the current process, so they are ignored here.
             started_at = self._pid_started_at
             if started_at is None or float(event.get("time") or 0.0) >= started_at - 1.0:
                 self._loop_running = bool(event.get("stage"))

@@ -142,7 +142,7 @@ class TrainingWizard(QWizard):
         if answer == QMessageBox.StandardButton.Cancel:
             return False
         if answer == QMessageBox.StandardButton.No and self.runner.cancel():
-            # Nobody follows the process after this window closes, so record the outcome now.
+            # No runner follows the process after this window closes, so the outcome is recorded now.
             self.runner.library.set_job_state(
                 self.runner.job_id,
                 JobState.CANCELLED,
