@@ -64,6 +64,8 @@ class LabelsPage(QWizardPage):
         self.rules.setChecked(True)
         self.endpoint = QLineEdit(self)
         self.endpoint.setPlaceholderText("http://127.0.0.1:8000/v1")
+        self.model_name = QLineEdit(self)
+        self.model_name.setPlaceholderText(self.tr("Model name on the endpoint"))
         self.endpoint_warning = QLabel(self)
         self.endpoint_warning.setObjectName("endpointWarning")
         self.endpoint_warning.setWordWrap(True)
@@ -97,6 +99,7 @@ class LabelsPage(QWizardPage):
         choice.addWidget(self.rules)
         choice.addWidget(self.llm)
         choice.addWidget(self.endpoint)
+        choice.addWidget(self.model_name)
         choice.addWidget(self.run_button)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.table)
@@ -114,6 +117,7 @@ class LabelsPage(QWizardPage):
     def _update_endpoint(self) -> None:
         use_llm = self.llm.isChecked()
         self.endpoint.setEnabled(use_llm)
+        self.model_name.setEnabled(use_llm)
         url = self.endpoint.text().strip()
         if use_llm and url and not is_local_endpoint(url):
             self.endpoint_warning.setText(
@@ -157,8 +161,9 @@ class LabelsPage(QWizardPage):
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.run_button.setEnabled(False)
+        model = self.model_name.text().strip() or None
         self.task = BackgroundTask(
-            lambda progress: services.label_reports(reports, schema, endpoint, progress), self
+            lambda progress: services.label_reports(reports, schema, endpoint, progress, model=model), self
         )
         self.task.progressed.connect(lambda done, total: self.progress.setValue(done))
         self.task.succeeded.connect(self._labeling_done)

@@ -171,18 +171,27 @@ def scan_dataset(
 
 
 def label_reports(
-    reports: dict[str, str], schema: Any, endpoint: str | None, progress: ProgressCallback
+    reports: dict[str, str],
+    schema: Any,
+    endpoint: str | None,
+    progress: ProgressCallback,
+    model: str | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], str]]:
     """Label each report with the rule-based labeler, or the LLM labeler when ``endpoint`` is set.
+
+    A non-loopback ``endpoint`` is allowed here because the labels page warned that reports leave the
+    machine before the user started labeling. ``model`` falls back to ``GREENRFM_LLM_MODEL``.
 
     Returns:
         Study id to a label vector of shape (n_findings,) in schema order, and (study id, finding id) to the
         evidence sentence.
     """
     if endpoint:
-        from greenrfm_core.labels.llm import LLMLabeler
+        from greenrfm_core.labels.llm import LLMConfig, LLMLabeler
 
-        labeler = LLMLabeler(schema, endpoint=endpoint)
+        labeler = LLMLabeler(
+            schema, LLMConfig.from_env(base_url=endpoint, model=model or None, allow_remote=True)
+        )
     else:
         from greenrfm_core.labels.rules import RuleLabeler
 

@@ -281,52 +281,57 @@
         <translation>大语言模型服务</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="71" />
+        <location filename="../../app/wizard/page_labels.py" line="68" />
+        <source>Model name on the endpoint</source>
+        <translation>服务上的模型名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_labels.py" line="73" />
         <source>Label reports</source>
         <translation>标注报告</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="89" />
+        <location filename="../../app/wizard/page_labels.py" line="91" />
         <source>Positive studies per finding</source>
         <translation>各征象的阳性检查数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="90" />
+        <location filename="../../app/wizard/page_labels.py" line="92" />
         <source>Positive studies</source>
         <translation>阳性检查数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="121" />
+        <location filename="../../app/wizard/page_labels.py" line="125" />
         <source>Warning: {host} is not this computer. The report texts will be sent there and leave this machine; use it only if your hospital allows it.</source>
         <translation>警告：{host} 不是本机。报告文本将被发送到该地址并离开本机；仅在医院允许时使用。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="150" />
+        <location filename="../../app/wizard/page_labels.py" line="154" />
         <source>Enter the language model endpoint URL, or choose the rule-based labeler.</source>
         <translation>请输入大语言模型服务地址，或选择基于规则的标注器。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="171" />
+        <location filename="../../app/wizard/page_labels.py" line="175" />
         <source>Labeling failed: {message}</source>
         <translation>标注失败：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="196" />
+        <location filename="../../app/wizard/page_labels.py" line="200" />
         <source>No sentence mentions this finding</source>
         <translation>没有句子提及此征象</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="210" />
+        <location filename="../../app/wizard/page_labels.py" line="214" />
         <source>A label must be 1 (present), 0 (absent) or -1 (uncertain).</source>
         <translation>标签必须为 1（存在）、0（不存在）或 -1（不确定）。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="214" />
+        <location filename="../../app/wizard/page_labels.py" line="218" />
         <source>Edited by hand</source>
         <translation>已手动修改</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="243" />
+        <location filename="../../app/wizard/page_labels.py" line="247" />
         <source>{count} finding(s) have fewer than {minimum} positive studies, too few to train or evaluate: {names}</source>
         <translation>有 {count} 个征象的阳性检查少于 {minimum} 例，不足以训练或评估：{names}</translation>
     </message>
@@ -605,7 +610,7 @@
     </message>
     <message>
         <location filename="../../app/wizard/page_train.py" line="76" />
-        <location filename="../../app/wizard/page_train.py" line="218" />
+        <location filename="../../app/wizard/page_train.py" line="219" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -625,77 +630,77 @@
         <translation>训练已开始</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="155" />
+        <location filename="../../app/wizard/page_train.py" line="156" />
         <source>Stage {stage}, epoch {epoch}</source>
         <translation>阶段 {stage}，第 {epoch} 轮</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="159" />
+        <location filename="../../app/wizard/page_train.py" line="160" />
         <source>Time left: {minutes:.0f} min {seconds:.0f} s</source>
         <translation>剩余时间：{minutes:.0f} 分 {seconds:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="187" />
+        <location filename="../../app/wizard/page_train.py" line="188" />
         <source>Checkpoint saved: {path}</source>
         <translation>检查点已保存：{path}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="189" />
+        <location filename="../../app/wizard/page_train.py" line="190" />
         <source>Warning: {message}</source>
         <translation>警告：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="191" />
+        <location filename="../../app/wizard/page_train.py" line="192" />
         <source>Error: {message}</source>
         <translation>错误：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="201" />
+        <location filename="../../app/wizard/page_train.py" line="202" />
         <source>Device memory: {memory:.0f} MiB</source>
         <translation>设备显存：{memory:.0f} MiB</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="206" />
+        <location filename="../../app/wizard/page_train.py" line="207" />
         <source>Running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="207" />
+        <location filename="../../app/wizard/page_train.py" line="208" />
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="208" />
+        <location filename="../../app/wizard/page_train.py" line="209" />
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="209" />
+        <location filename="../../app/wizard/page_train.py" line="210" />
         <source>Cancelled; the last checkpoint is kept and can be resumed.</source>
         <translation>已取消；最后一个检查点已保留，可继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="210" />
+        <location filename="../../app/wizard/page_train.py" line="211" />
         <source>Failed; see the log below. You can resume from the last checkpoint.</source>
         <translation>失败；请查看下方日志。可从最后一个检查点继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="212" />
+        <location filename="../../app/wizard/page_train.py" line="213" />
         <source>Interrupted: the training process stopped. Resume from the last checkpoint.</source>
         <translation>已中断：训练进程已停止。请从最后一个检查点继续训练。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="214" />
+        <location filename="../../app/wizard/page_train.py" line="215" />
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="218" />
+        <location filename="../../app/wizard/page_train.py" line="219" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_train.py" line="233" />
+        <location filename="../../app/wizard/page_train.py" line="234" />
         <source>Cancelling: the training process saves a checkpoint and stops.</source>
         <translation>正在取消：训练进程会保存检查点后停止。</translation>
     </message>

@@ -94,6 +94,7 @@ ZH_CN = {
     "Paused": "已暂停",
     "Positive studies per finding": "各征象的阳性检查数",
     "Positive studies": "阳性检查数",
+    "Model name on the endpoint": "服务上的模型名称",
     "No validation studies are known for this run, so no ROC curves can be drawn.": "本次训练没有已知的验证集检查，因此无法绘制 ROC 曲线。",
     "Evaluating on {count} validation studies...": "正在用 {count} 个验证集检查进行评估...",
     "Evaluation failed: {message}": "评估失败：{message}",
