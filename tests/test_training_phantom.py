@@ -1,8 +1,9 @@
 """End-to-end MUST pipeline on phantom chest CTs: reports -> rule labels -> vision, text, align -> AUROC.
 
-The cohort is small and the network narrow so the test fits a 2-core CPU: 56 training phantoms at a 48 x 48
-x 24 input, ResNet-18 widths x 0.125, a scratch text encoder, and four findings that the phantom draws as
-large structures (cardiomegaly, pericardial effusion, pleural effusion, interlobular septal thickening).
+The cohort is small and the network narrow so the test fits a 2-core CPU. It uses 56 training phantoms at a
+48 x 48 x 24 input, ResNet-18 widths x 0.125 and a scratch text encoder. The schema keeps four findings that
+the phantom draws as large structures: cardiomegaly, pericardial and pleural effusion, and interlobular
+septal thickening.
 The held-out cohort is rendered with another seed and scored against its ground-truth labels.
 """
 

@@ -1,7 +1,7 @@
 """Small synthetic chest CT cohort as NIfTI files, for the fast training-loop tests.
 
 Each volume is an ellipsoid body (40 HU) in air (-1000 HU). A study positive for ``pleural_effusion`` gets a
-dense (300 HU) block in the lower right; one positive for ``lung_nodule`` gets a bright sphere near the top.
+dense (300 HU) block in the lower right. A study positive for ``lung_nodule`` gets a bright sphere near the top.
 The labels CSV marks the other chest-ct findings 0, and reports state the two findings in words.
 """
 

@@ -1,8 +1,8 @@
 """``greenrfm demo``: a phantom chest CT cohort, labels from its reports, a short lite training, and AUROC.
 
-Everything runs locally on synthetic data: the phantom generator renders training and held-out cohorts,
-the rule-based labeler reads the training reports, ``greenrfm train`` runs the MUST stages at a reduced
-input size, and the trained model scores the held-out phantoms against their ground-truth labels.
+Everything runs locally on synthetic data. The phantom generator renders training and held-out cohorts, and
+the rule-based labeler reads the training reports. ``greenrfm train`` runs the MUST stages at a reduced input
+size, then the trained model scores the held-out phantoms against their ground-truth labels.
 """
 
 from __future__ import annotations

@@ -86,8 +86,9 @@ def any_rank(flag: bool, device: torch.device) -> bool:
 def broadcast_buffers(module: torch.nn.Module) -> None:
     """Copy rank 0's buffers (batch-norm running statistics) to every rank.
 
-    DDP broadcasts buffers at the start of each forward pass, so after the last pass each rank holds
-    statistics of its own last micro-batch; this makes the saved and evaluated model the same on all ranks.
+    DDP broadcasts buffers at the start of each forward pass, so after the last pass each rank keeps
+    the statistics of its own last micro-batch. Broadcasting makes the saved and evaluated model the same on
+    all ranks.
     """
     if not (dist.is_available() and dist.is_initialized()):
         return

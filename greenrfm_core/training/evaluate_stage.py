@@ -30,8 +30,8 @@ def evaluate_stage(
 ) -> dict:
     """Evaluate the model on the validation studies.
 
-    The text stage scores validation reports through the shared classifier; the other stages score
-    validation volumes, and with a text encoder also zero-shot with the schema's English prompts.
+    The text stage scores validation reports through the shared classifier. The other stages score
+    validation volumes, and the align stage also scores them zero-shot with the schema's English prompts.
 
     Returns:
         ``summary`` (flat numbers for events and metrics.jsonl), ``thresholds`` (Youden threshold per finding

@@ -33,7 +33,7 @@ WARMUP_FRACTION = 0.05
 
 @dataclass
 class LoopSettings:
-    """How one stage trains.
+    """Settings of one stage's training loop.
 
     Attributes:
         stage: stage name used in events and folder names.

@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+# Bootstrap resamples for the confidence interval after a stage's last epoch; greenrfm evaluate uses 1000.
+FINAL_BOOTSTRAP_RESAMPLES = 200
 
 
 def stage_sequence(config: TrainConfig) -> list[str]:
@@ -248,7 +250,7 @@ def _run_stage(stage, config, model, architecture, schema, spec, cohort, plan, d
             return None
         final = epoch == config.epochs - 1
         metrics = evaluate_stage(stage, model, schema, spec, cohort, device, plan.micro_batch,
-                                 n_resamples=1000 if final else 0, seed=config.seed)
+                                 n_resamples=FINAL_BOOTSTRAP_RESAMPLES if final else 0, seed=config.seed)
         summary = metrics.get("summary", {})
         events.emit("eval", stage=stage, epoch=epoch + 1, metrics=summary)
         write_metrics_line(stage_dir / "metrics.jsonl", {"stage": stage, "epoch": epoch + 1, **summary})
@@ -257,7 +259,8 @@ def _run_stage(stage, config, model, architecture, schema, spec, cohort, plan, d
     result = run_loop(model, module, dataset, make_loss(stage, pos_weight), settings, device,
                       stage_dir / "checkpoints", events, control, dist_info, on_epoch_end)
     if not result.stopped and not metrics and dist_info.is_main and cohort.validation:
-        metrics = evaluate_stage(stage, model, schema, spec, cohort, device, plan.micro_batch, seed=config.seed)
+        metrics = evaluate_stage(stage, model, schema, spec, cohort, device, plan.micro_batch,
+                                 n_resamples=FINAL_BOOTSTRAP_RESAMPLES, seed=config.seed)
     return result, metrics
 
 
