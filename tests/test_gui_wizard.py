@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QLocale, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.wizard import TrainingWizard
 from app.wizard.page_labels import is_local_endpoint
@@ -322,3 +322,23 @@ def test_translation_file_is_complete():
     ]
     assert unfinished == []
     assert QM_PATH.stat().st_mtime >= QM_PATH.with_suffix(".ts").stat().st_mtime - 5
+
+
+def test_remote_labeling_needs_confirmation(wizard, qtbot):
+    page = wizard.labels_page
+    page.llm.setChecked(True)
+    page.endpoint.setText("http://10.1.2.3:8000/v1")
+    seen = []
+
+    def decline() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.button(QMessageBox.StandardButton.No).click()
+        else:
+            QTimer.singleShot(50, decline)
+
+    QTimer.singleShot(50, decline)
+    page.start_labeling()
+    assert seen and "10.1.2.3" in seen[0]
+    assert page.task is None

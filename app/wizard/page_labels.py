@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -154,6 +155,18 @@ class LabelsPage(QWizardPage):
                 self.tr("Enter the language model endpoint URL, or choose the rule-based labeler.")
             )
             return
+        if endpoint and not is_local_endpoint(endpoint):
+            answer = QMessageBox.warning(
+                self,
+                self.tr("Reports leave this computer"),
+                self.tr(
+                    "The report texts will be sent to {host}, which is not this computer. Continue?"
+                ).format(host=urlparse(endpoint).hostname),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         self.error.clear()
         reports = {study_id: self.state.reports.get(study_id, "") for study_id in self._matched_ids()}
         schema = self.state.schema

@@ -179,8 +179,8 @@ def label_reports(
 ) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], str]]:
     """Label each report with the rule-based labeler, or the LLM labeler when ``endpoint`` is set.
 
-    A non-loopback ``endpoint`` is allowed here because the labels page warned that reports leave the
-    machine before the user started labeling. ``model`` falls back to ``GREENRFM_LLM_MODEL``.
+    A non-loopback ``endpoint`` is allowed here because the labels page asks the user to confirm that the
+    reports may leave the machine before it calls this. ``model`` falls back to ``GREENRFM_LLM_MODEL``.
 
     Returns:
         Study id to a label vector of shape (n_findings,) in schema order, and (study id, finding id) to the

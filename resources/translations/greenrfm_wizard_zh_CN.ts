@@ -261,77 +261,87 @@
 <context>
     <name>LabelsPage</name>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="58" />
+        <location filename="../../app/wizard/page_labels.py" line="59" />
         <source>Labels</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="60" />
+        <location filename="../../app/wizard/page_labels.py" line="61" />
         <source>Labels distilled from the reports: 1 present, 0 absent, -1 uncertain. Edit any cell.</source>
         <translation>从报告中提取的标签：1 存在，0 不存在，-1 不确定。可编辑任意单元格。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="62" />
+        <location filename="../../app/wizard/page_labels.py" line="63" />
         <source>Rule-based labeler (reports stay on this computer)</source>
         <translation>基于规则的标注器（报告不离开本机）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="63" />
+        <location filename="../../app/wizard/page_labels.py" line="64" />
         <source>Language model endpoint</source>
         <translation>大语言模型服务</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="68" />
+        <location filename="../../app/wizard/page_labels.py" line="69" />
         <source>Model name on the endpoint</source>
         <translation>服务上的模型名称</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="73" />
+        <location filename="../../app/wizard/page_labels.py" line="74" />
         <source>Label reports</source>
         <translation>标注报告</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="91" />
+        <location filename="../../app/wizard/page_labels.py" line="92" />
         <source>Positive studies per finding</source>
         <translation>各征象的阳性检查数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="92" />
+        <location filename="../../app/wizard/page_labels.py" line="93" />
         <source>Positive studies</source>
         <translation>阳性检查数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="125" />
+        <location filename="../../app/wizard/page_labels.py" line="126" />
         <source>Warning: {host} is not this computer. The report texts will be sent there and leave this machine; use it only if your hospital allows it.</source>
         <translation>警告：{host} 不是本机。报告文本将被发送到该地址并离开本机；仅在医院允许时使用。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="154" />
+        <location filename="../../app/wizard/page_labels.py" line="155" />
         <source>Enter the language model endpoint URL, or choose the rule-based labeler.</source>
         <translation>请输入大语言模型服务地址，或选择基于规则的标注器。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="175" />
+        <location filename="../../app/wizard/page_labels.py" line="161" />
+        <source>Reports leave this computer</source>
+        <translation>报告将离开本机</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_labels.py" line="163" />
+        <source>The report texts will be sent to {host}, which is not this computer. Continue?</source>
+        <translation>报告文本将被发送到 {host}，该地址不是本机。是否继续？</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_labels.py" line="189" />
         <source>Labeling failed: {message}</source>
         <translation>标注失败：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="200" />
+        <location filename="../../app/wizard/page_labels.py" line="214" />
         <source>No sentence mentions this finding</source>
         <translation>没有句子提及此征象</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="214" />
+        <location filename="../../app/wizard/page_labels.py" line="228" />
         <source>A label must be 1 (present), 0 (absent) or -1 (uncertain).</source>
         <translation>标签必须为 1（存在）、0（不存在）或 -1（不确定）。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="218" />
+        <location filename="../../app/wizard/page_labels.py" line="232" />
         <source>Edited by hand</source>
         <translation>已手动修改</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="247" />
+        <location filename="../../app/wizard/page_labels.py" line="261" />
         <source>{count} finding(s) have fewer than {minimum} positive studies, too few to train or evaluate: {names}</source>
         <translation>有 {count} 个征象的阳性检查少于 {minimum} 例，不足以训练或评估：{names}</translation>
     </message>

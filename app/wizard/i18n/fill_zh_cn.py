@@ -95,6 +95,8 @@ ZH_CN = {
     "Positive studies per finding": "各征象的阳性检查数",
     "Positive studies": "阳性检查数",
     "Model name on the endpoint": "服务上的模型名称",
+    "Reports leave this computer": "报告将离开本机",
+    "The report texts will be sent to {host}, which is not this computer. Continue?": "报告文本将被发送到 {host}，该地址不是本机。是否继续？",
     "No validation studies are known for this run, so no ROC curves can be drawn.": "本次训练没有已知的验证集检查，因此无法绘制 ROC 曲线。",
     "Evaluating on {count} validation studies...": "正在用 {count} 个验证集检查进行评估...",
     "Evaluation failed: {message}": "评估失败：{message}",
