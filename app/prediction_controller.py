@@ -209,10 +209,17 @@ class PredictionController(QObject):
                 return
             try:
                 names = {row.finding_id: row.name for row in self.results}
-                self.window.viewer.set_heatmap(heatmap, finding_id, display_name=names.get(finding_id))
+                name = names.get(finding_id, finding_id)
+                has_activation = self.window.viewer.set_heatmap(heatmap, finding_id, display_name=name)
             except ValueError as error:
                 self.window.show_error(self.tr("The heat map cannot be shown: {error}").format(error=error))
                 return
+            if not has_activation:
+                self.window.show_info(
+                    self.tr("The heat map of {finding} is empty: no region raised the model's score.").format(
+                        finding=name
+                    )
+                )
             self.heatmapShown.emit(finding_id)
 
         self.window.run_task(

@@ -78,8 +78,10 @@ class DemoRun(QObject):
             return
         self._awaiting_prediction = False
         results = self.window.predictions.results
+        positives = [row for row in results if row.positive]
         if results:
-            self.window.findings.select_finding(results[0].finding_id)
+            # The most probable positive finding has the most telling heat map.
+            self.window.findings.select_finding((positives or results)[0].finding_id)
 
     def _on_heatmap(self, _finding_id: str) -> None:
         if self._finished or not self.exit_when_done:

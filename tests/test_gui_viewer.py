@@ -355,3 +355,12 @@ def test_model_picker_lists_library_models(window, model_folder):
     assert library_entries[0].task == "chest-ct"
     assert len(library_entries[0].finding_ids) == 18
     assert window.findings.model_box.count() == len(entries)
+
+
+def test_flat_heatmap_keeps_crosshair(opened):
+    viewer = opened.viewer
+    viewer.set_cursor(40, 50, 20)
+    shown = viewer.set_heatmap(np.zeros(opened.volume.array.shape, np.float32), "empty_map")
+    assert shown is False
+    assert list(viewer.cursor) == [40, 50, 20], "a flat map has no maximum to jump to"
+    assert viewer.heatmap_label.text() == "empty_map"

@@ -280,14 +280,18 @@ class ThreeViewViewer(QWidget):
 
     def set_heatmap(
         self, heatmap: np.ndarray, title: str, jump_to_max: bool = True, display_name: str | None = None
-    ) -> None:
+    ) -> bool:
         """Overlay a heat map on all three views.
 
         Args:
             heatmap: activation on the volume's grid, shape ``(z, y, x)``; scaled here to [0, 1].
             title: text for the colour bar (ASCII renders best in VTK's default font).
-            jump_to_max: move the crosshair to the voxel of maximum activation.
+            jump_to_max: move the crosshair to the voxel of maximum activation (not for a flat map, which
+                has no maximum).
             display_name: name shown above the views in the UI language; defaults to ``title``.
+
+        Returns:
+            False when the map is flat (all voxels equal, e.g. all 0 for a finding without evidence).
         """
         if self.volume is None:
             raise RuntimeError("open a series before showing a heat map")
@@ -307,11 +311,13 @@ class ThreeViewViewer(QWidget):
             view.set_overlay(image, opacity, title)
         self._set_overlay_controls_enabled(True)
         self.heatmap_label.setText(display_name or title)
-        if jump_to_max:
+        has_activation = high > low
+        if jump_to_max and has_activation:
             k, j, i = np.unravel_index(int(np.argmax(scaled)), scaled.shape)
             self.set_cursor(int(i), int(j), int(k))
         else:
             self.refresh()
+        return has_activation
 
     def clear_heatmap(self) -> None:
         """Remove the heat map from all views."""

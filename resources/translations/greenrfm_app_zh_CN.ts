@@ -450,6 +450,10 @@
         <translation>无法显示热图：{error}</translation>
     </message>
     <message>
+        <source>The heat map of {finding} is empty: no region raised the model&apos;s score.</source>
+        <translation>{finding} 的热图为空：没有区域提高模型的得分。</translation>
+    </message>
+    <message>
         <source>Heat map failed: {error}</source>
         <translation>热图计算失败：{error}</translation>
     </message>
