@@ -80,7 +80,7 @@ class DemoRun(QObject):
         results = self.window.predictions.results
         positives = [row for row in results if row.positive]
         if results:
-            # The most probable positive finding has the most telling heat map.
+            # The positive finding with the highest probability gives the most informative heat map.
             self.window.findings.select_finding((positives or results)[0].finding_id)
 
     def _on_heatmap(self, _finding_id: str) -> None:

@@ -47,6 +47,7 @@ class FindingsChart(pg.PlotWidget):
             pen=pg.mkPen(None),
         )
         self.addItem(self.bars)
+
         self.threshold_marks = pg.ScatterPlotItem(
             x=[row.threshold for row in results],
             y=positions,
@@ -56,6 +57,7 @@ class FindingsChart(pg.PlotWidget):
             brush=pg.mkBrush("w"),
         )
         self.addItem(self.threshold_marks)
+
         left_axis = self.getAxis("left")
         left_axis.setTicks([[(position, row.name) for position, row in zip(positions, results)]])
         # pyqtgraph draws every given tick label, so each bar needs one text line of height or labels overlap.
