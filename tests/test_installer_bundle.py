@@ -218,6 +218,16 @@ def test_check_bundle_rejects_non_pyinstaller_executable(tmp_path):
     assert all("not a PyInstaller executable" in problem for problem in problems)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_check_bundle_unreadable_file(tmp_path):
+    bundle = _fake_bundle(tmp_path)
+    (bundle / "_internal/resources/models/demo-chest-ct/manifest.json").chmod(0o600)
+    problems = check_bundle.check_bundle(bundle, "linux", check_modules=False)
+    assert problems == [
+        "not readable by all users (chmod go+r): /_internal/resources/models/demo-chest-ct/manifest.json"
+    ]
+
+
 def test_check_bundle_missing_folder(tmp_path):
     problems = check_bundle.check_bundle(tmp_path / "dist" / "greenrfm-studio", "linux")
     assert len(problems) == 1

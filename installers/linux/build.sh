@@ -59,6 +59,10 @@ if [[ ! -x "$BUNDLE_DIR/$PACKAGE" ]]; then
 fi
 bundle_seconds=$((SECONDS - start_seconds))
 
+# PyInstaller keeps source file modes, and a data file saved with mode 600 would be unreadable for users
+# once root owns it in /opt. Every file becomes readable by all and writable only by the owner.
+chmod -R u+rwX,go+rX,go-w "$BUNDLE_DIR"
+
 echo "== Checking the bundle for development files and missing resources"
 "$PYTHON" installers/linux/check_bundle.py "$BUNDLE_DIR"
 

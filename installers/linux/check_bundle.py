@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import stat
 import sys
 from pathlib import Path
 
@@ -113,6 +114,15 @@ def find_forbidden_files(bundle: Path) -> list[tuple[str, str]]:
     return hits
 
 
+def find_unreadable_files(bundle: Path) -> list[str]:
+    """Return the files under ``bundle`` that users other than the owner cannot read (POSIX modes only)."""
+    unreadable = []
+    for path in sorted(bundle.rglob("*")):
+        if path.is_file() and not path.is_symlink() and not path.stat().st_mode & stat.S_IROTH:
+            unreadable.append("/" + path.relative_to(bundle).as_posix())
+    return unreadable
+
+
 def find_missing_files(bundle: Path, platform: str) -> list[tuple[str, str]]:
     """Return ``(glob, description)`` for each required glob that matches no file under ``bundle``."""
     relatives = [relative for relative in _relative_paths(bundle) if (bundle / relative[1:]).is_file()]
@@ -187,6 +197,10 @@ def check_bundle(bundle: Path, platform: str = sys.platform, check_modules: bool
     if not bundle.is_dir():
         return [f"{bundle}: bundle folder not found; build it with installers/linux/build.sh first"]
     problems = [f"forbidden ({reason}): {path}" for path, reason in find_forbidden_files(bundle)]
+    if platform != "win32":
+        problems += [
+            f"not readable by all users (chmod go+r): {path}" for path in find_unreadable_files(bundle)
+        ]
     if check_modules:
         problems += find_module_problems(bundle, platform)
     problems += [
