@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 from training_data import make_nifti_cohort
 
+from greenrfm_core.schemas import schema_path
 from greenrfm_core.training import TrainConfig, TrainingControl, read_events, train
 from greenrfm_core.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from greenrfm_core.training.step import MicroBatchStepper
@@ -188,3 +190,32 @@ def test_checkpoint_round_trip_without_pickle(tmp_path):
         save_checkpoint(tmp_path, model, optimizer, {"step": step, "epoch": 1})
     assert latest_checkpoint(tmp_path).name == "step-00000010.json"
     assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_finetune_linear_probe_new_schema(cohort, tmp_path):
+    base_out = tmp_path / "base"
+    assert train(_config(cohort, base_out, epochs=1), TrainingControl()) == 0
+    document = json.loads(schema_path("chest-ct").read_text(encoding="utf-8"))
+    document["findings"] = [f for f in document["findings"] if f["id"] in ("lung_nodule", "pleural_effusion")]
+    subset = tmp_path / "subset.json"
+    subset.write_text(json.dumps(document), encoding="utf-8")
+    base_weights = load_file(str(base_out / "model" / "model.safetensors"))
+
+    out = tmp_path / "finetune"
+    config = _config(cohort, out, epochs=1)
+    config.task = str(subset)
+    config.stage = "finetune"
+    config.init = base_out / "model"
+    config.linear_probe = True
+    assert train(config, TrainingControl()) == 0
+
+    manifest = json.loads((out / "model" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["finding_ids"] == ["lung_nodule", "pleural_effusion"]
+    assert manifest["provenance"]["parent_model"] == str(base_out / "model")
+    weights = load_file(str(out / "model" / "model.safetensors"))
+    assert weights["classifier.weight"].shape[0] == 2
+    # A linear probe leaves the image encoder, batch-norm statistics included, as it was.
+    assert weights["image_encoder.stem.0.weight"].equal(base_weights["image_encoder.stem.0.weight"])
+    assert weights["image_encoder.stem.1.running_mean"].equal(base_weights["image_encoder.stem.1.running_mean"])
+    warnings = [e["message"] for e in read_events(out / "events.jsonl") if e["event"] == "warning"]
+    assert any("resizing the classifier" in message for message in warnings)

@@ -104,6 +104,20 @@ class _SkipBatchSampler:
         return len(self.batches)
 
 
+def set_train_mode(model: torch.nn.Module) -> None:
+    """Put ``model`` in training mode, except batch-norm layers whose parameters are all frozen.
+
+    A frozen layer (the image encoder during a linear probe) keeps its running statistics, so the features
+    the probe learns on stay the features of the starting model.
+    """
+    model.train()
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            parameters = list(module.parameters())
+            if parameters and not any(p.requires_grad for p in parameters):
+                module.eval()
+
+
 def learning_rate(step: int, total_steps: int, peak: float) -> float:
     """Return the learning rate for 0-based ``step``: linear warm-up then cosine decay towards 0."""
     warmup = max(1, int(total_steps * WARMUP_FRACTION))
@@ -198,7 +212,7 @@ def run_loop(
         events.emit("checkpoint", stage=settings.stage, step=step, epoch=epoch, path=last_checkpoint)
         return last_checkpoint
 
-    model.train()
+    set_train_mode(model)
     started = time.monotonic()
     steps_at_start = step
     last_progress = last_checkpoint_time = time.monotonic()
@@ -254,7 +268,7 @@ def run_loop(
                 events.emit("resumed", stage=settings.stage, step=step, total_steps=total_steps)
         broadcast_buffers(model)
         epoch_metrics = on_epoch_end(epoch) if on_epoch_end else None
-        model.train()
+        set_train_mode(model)
         epoch += 1
         batch_in_epoch = 0
         events.emit(
