@@ -22,7 +22,8 @@ _windows: list = []
 def switch_language(window, code: str):
     """Rebuild ``window`` (a MainWindow) in language ``code`` (``auto``, ``en`` or ``zh_CN``) and return it.
 
-    Other windows (the training wizard, dialogs) keep their language until they are opened again.
+    An open training wizard is rebuilt under the new window (see ``TrainingJobs.move_wizard_to``). Other
+    dialogs keep their language until they are opened again.
     """
     from app.main_window import MainWindow
 
@@ -46,6 +47,7 @@ def switch_language(window, code: str):
         new_window.viewer.set_window_level(level, width)
         new_window.viewer.set_cursor(*(int(value) for value in cursor))
     _move_prediction(window, new_window)
+    window.training_jobs.move_wizard_to(new_window)
     _windows.append(new_window)
     if window in _windows:
         _windows.remove(window)

@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
         # Once per user; the window owns the non-modal dialog.
         show_first_run_dialog(window)
+        # Non-modal too; it lists a training job that runs or was interrupted when the app last closed.
+        QTimer.singleShot(0, window.offer_pending_training_job)
     if args.demo or args.self_test:
         try:
             study = demo_study_folder()

@@ -15,6 +15,7 @@ from app.message_area import MessageArea
 from app.prediction_controller import PredictionController
 from app.predictions.findings_panel import FindingsPanel
 from app.settings import StudioSettings
+from app.training_jobs import TrainingJobs
 from app.viewer import ThreeViewViewer
 from app.workers import BackgroundTask, CancelledError
 from greenrfm_core.io.identifiers import short_hash
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.viewer.cursorChanged.connect(self._show_position)
 
         self.predictions = PredictionController(self)
+        self.training_jobs = TrainingJobs(self)
         self.actions_by_name = build_menus(self)
         self._refresh_recent()
         self.predictions.reload_models()
@@ -360,13 +362,32 @@ class MainWindow(QMainWindow):
 
     def open_training_wizard(self) -> None:
         """Open the training wizard (a separate module, imported on first use)."""
-        try:
-            from app.wizard import TrainingWizard
-        except ImportError as error:
-            self.show_error(self.tr("The training wizard is not available: {error}").format(error=error))
-            return
-        self._wizard = TrainingWizard(self)
-        self._wizard.show()
+        self.training_jobs.open_wizard()
+
+    def offer_pending_training_job(self) -> None:
+        """Offer, without blocking, to reattach to a running training job or resume an interrupted one."""
+        self.training_jobs.offer_pending_job()
+
+    def open_model(self, folder: str | Path) -> bool:
+        """Select the model in ``folder`` in the model picker, adding it if needed, and predict the open study.
+
+        Returns:
+            False (after showing the reason) when ``folder`` is not a usable model folder.
+        """
+        target = Path(folder).resolve()
+        # The library may have gained the model since the picker was filled.
+        self.predictions.reload_models()
+        selected = self.findings.select_model(target)
+        if not selected and self.predictions.add_model_folder(target):
+            selected = self.findings.select_model(target)
+        if not selected:
+            return False
+        log.info("model %s opened in the viewer", target.name)
+        self.raise_()
+        self.activateWindow()
+        if self.volume is not None:
+            self.predictions.predict()
+        return True
 
     def set_language(self, code: str) -> None:
         """Store the language choice and rebuild this window in it (after the menu action returns)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -141,6 +142,15 @@ class FindingsPanel(QWidget):
         if self.entries:
             self.model_box.setCurrentIndex(chosen)
         self._on_model_changed()
+
+    def select_model(self, folder: str | Path) -> bool:
+        """Select the entry whose folder is ``folder`` (compared after resolving links); False if none is."""
+        target = Path(folder).resolve()
+        for index, entry in enumerate(self.entries):
+            if Path(entry.folder).resolve() == target:
+                self.model_box.setCurrentIndex(index)
+                return True
+        return False
 
     def current_model(self) -> ModelEntry | None:
         """Return the selected model entry, or None when the picker is empty."""

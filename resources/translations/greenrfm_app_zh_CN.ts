@@ -201,10 +201,6 @@
         <translation>体素 ({i}, {j}, {k}) = {value:.0f}</translation>
     </message>
     <message>
-        <source>The training wizard is not available: {error}</source>
-        <translation>训练向导不可用：{error}</translation>
-    </message>
-    <message>
         <source>About GreenRFM Studio</source>
         <translation>关于 GreenRFM Studio</translation>
     </message>
@@ -678,6 +674,25 @@
     <message>
         <source>Automatic (percentiles)</source>
         <translation>自动（百分位数）</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingJobs</name>
+    <message>
+        <source>The training wizard is not available: {error}</source>
+        <translation>训练向导不可用：{error}</translation>
+    </message>
+    <message>
+        <source>A training job started on {date} is still running. Show its progress?</source>
+        <translation>{date} 开始的训练任务仍在运行。是否查看其进度？</translation>
+    </message>
+    <message>
+        <source>A training job started on {date} was interrupted. Open it so you can resume it?</source>
+        <translation>{date} 开始的训练任务已中断。是否打开以便继续训练？</translation>
+    </message>
+    <message>
+        <source>Training job</source>
+        <translation>训练任务</translation>
     </message>
 </context>
 <context>
