@@ -8,9 +8,9 @@ Each language runs in its own process with a scratch ``GREENRFM_HOME``, so no us
 cache are touched. The script renders a small phantom chest CT cohort with reports in that language, then:
 
 1. opens the cohort in the study browser (``study-browser-<lang>.png``);
-2. opens the bundled demo study, predicts with the bundled demo model (or, when the demo model is missing,
-   a tiny model the script trains on the cohort first), selects the top finding and waits for its heat map
-   (``main-window-<lang>.png``);
+2. opens the bundled demo study, predicts with the bundled demo model and selects the most probable
+   positive finding whose heat map has activation (``main-window-<lang>.png``). When the demo model is
+   missing, or none of its heat maps has activation, a tiny model trained by the script is used instead;
 3. walks the training wizard through every page on the cohort, training for one epoch at 32 x 32 x 16
    voxels (``wizard-<n>-<page>-<lang>.png``).
 
@@ -132,27 +132,58 @@ def capture_main_window(language: str, scratch: Path, cohort: Path, out: Path, w
     settle(1.0)
     save_image(window_screenshot(window, window.viewer), out / f"study-browser-{language}.png", width)
 
+    predicted, heatmaps = [], []
+    window.predictions.predictionFinished.connect(predicted.append)
+    window.predictions.heatmapShown.connect(heatmaps.append)
+    loaded.clear()
+    window.open_folder(demo_study_folder())
+    wait_until(lambda: bool(loaded), 120, "the demo study to load")
+
     panel = window.findings
     demo = next((index for index, entry in enumerate(panel.entries) if entry.source == "demo"), None)
     if demo is not None:
         panel.model_box.setCurrentIndex(demo)
+        if predict_and_show_heatmap(window, predicted, heatmaps):
+            finish_main_window(window, language, out, width)
+            return
+        log.warning("the demo model gave no heat map with activation; using a tiny trained model instead")
     else:
         log.warning("no bundled demo model; training a tiny model for the screenshot")
-        if not window.predictions.add_model_folder(fallback_model(scratch)):
-            raise RuntimeError("the fallback model folder was rejected")
+    if not window.predictions.add_model_folder(fallback_model(scratch)):
+        raise RuntimeError("the fallback model folder was rejected")
+    if not predict_and_show_heatmap(window, predicted, heatmaps):
+        raise RuntimeError("no finding of the fallback model has a heat map with activation")
+    finish_main_window(window, language, out, width)
 
-    predicted, heatmaps = [], []
-    loaded.clear()
-    window.predictions.predictionFinished.connect(predicted.append)
-    window.predictions.heatmapShown.connect(heatmaps.append)
-    window.open_folder(demo_study_folder())
-    wait_until(lambda: bool(loaded), 120, "the demo study to load")
+
+def predict_and_show_heatmap(window, predicted: list, heatmaps: list) -> bool:
+    """Predict with the selected model and select the first finding whose heat map has activation.
+
+    A finding's heat map can be flat (the app then shows a message over the views), so the positive findings
+    are tried in order of probability. Returns False when none of them has activation.
+    """
+    predicted.clear()
     window.predictions.predict()
     wait_until(lambda: bool(predicted), 300, "the prediction")
     if not predicted[0]:
         raise RuntimeError("the prediction failed; see the message area of the window")
-    panel.select_finding(window.predictions.results[0].finding_id)
-    wait_until(lambda: bool(heatmaps), 120, "the heat map")
+    candidates = [result for result in window.predictions.results if result.positive]
+    for result in candidates or window.predictions.results[:1]:
+        heatmaps.clear()
+        window.findings.select_finding(result.finding_id)
+        wait_until(lambda: bool(heatmaps), 120, f"the heat map of {result.finding_id}")
+        if window.viewer.heatmap is not None and float(window.viewer.heatmap.max()) > 0:
+            return True
+        log.warning("the heat map of %s is flat; trying the next finding", result.finding_id)
+    return False
+
+
+def finish_main_window(window, language: str, out: Path, width: int) -> None:
+    """Capture the main window after the heat map is shown, then close it."""
+    from app.screenshot import window_screenshot
+
+    # Close the "heat map is empty" message of a flat finding tried before, as a user would.
+    window.messages.dismiss()
     settle(1.0)
     save_image(window_screenshot(window, window.viewer), out / f"main-window-{language}.png", width)
     window.close()
