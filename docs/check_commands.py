@@ -10,8 +10,8 @@ Each fenced ```bash block in a checked file must follow an HTML comment that sta
     (the Chinese page repeats the English commands) is not run twice.
 
 ``<!-- check static: REASON -->``
-    Do not run the lines (REASON says why: GUI main loop, installer, GPUs, long benchmark), but parse them:
-    ``greenrfm`` and ``greenrfm-studio`` arguments go through the real argument parsers, ``torchrun`` options
+    Do not run the lines (REASON gives the cause: GUI main loop, installer, GPUs, long benchmark), but parse
+    them: ``greenrfm`` and ``greenrfm-studio`` arguments go through the real argument parsers, ``torchrun`` options
     through torch's own parser, ``python SCRIPT.py --option`` needs the script and each option to exist,
     a shell script must exist and be executable,
     ``pip install`` must pin the installed torch version and name extras that ``pyproject.toml`` defines,
