@@ -106,6 +106,12 @@ def _train(config: TrainConfig, control: TrainingControl, device: torch.device, 
 
     schema = load_schema(config.task)
     spec = build_spec(config, schema.task, init_model.spec if init_model is not None else None)
+    from greenrfm_core.preprocess import is_mri
+
+    if is_mri(spec):
+        # NOTE: StudyDataset and the memory planner handle one (C, z, y, x) volume per study; the three-plane
+        # MRI input (one volume per plane) is not wired into training yet.
+        raise ValueError(f"Training on the MRI task {schema.task!r} is not supported yet; train a CT task.")
     events.emit("start", message=f"training {', '.join(stages)} on {info.name}",
                 metrics={"device": info.to_dict(), "stages": stages})
     cohort = prepare_cohort(config, schema, spec, events)
