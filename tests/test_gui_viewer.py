@@ -364,3 +364,17 @@ def test_flat_heatmap_keeps_crosshair(opened):
     assert shown is False
     assert list(viewer.cursor) == [40, 50, 20], "a flat map has no maximum to jump to"
     assert viewer.heatmap_label.text() == "empty_map"
+
+
+def test_scroll_interpolation_and_multisampling(opened, qtbot):
+    viewer = opened.viewer
+    properties = {plane: view._base_slice.GetProperty() for plane, view in viewer.views.items()}
+    for plane, view in viewer.views.items():
+        assert view.GetRenderWindow().GetMultiSamples() == 0, plane
+    viewer.scroll("axial", 1)
+    for plane, image_property in properties.items():
+        assert image_property.GetInterpolationTypeAsString() == "Nearest", plane
+    qtbot.waitUntil(
+        lambda: all(p.GetInterpolationTypeAsString() == "Linear" for p in properties.values()), timeout=5000
+    )
+    assert viewer.capture("coronal").std() > 10

@@ -53,6 +53,9 @@ class SliceView(QVTKRenderWindowInteractor):
 
         self._renderer = vtkRenderer()
         self._renderer.SetBackground(0.0, 0.0, 0.0)
+        # The render window starts with 4x multisampling (VTK 9.7). The lines here are axis-aligned and gain
+        # nothing from it, and under Mesa's software renderer it made a 719 x 754 redraw about 3 times slower.
+        self.GetRenderWindow().SetMultiSamples(0)
         self.GetRenderWindow().AddRenderer(self._renderer)
         # The widget handles every Qt event itself; a do-nothing style keeps VTK from acting on them too.
         self.GetRenderWindow().GetInteractor().SetInteractorStyle(vtkInteractorStyleUser())
@@ -109,8 +112,9 @@ class SliceView(QVTKRenderWindowInteractor):
         mapper.SetInputConnection(source.GetOutputPort())
         actor = vtkActor()
         actor.SetMapper(mapper)
-        actor.GetProperty().SetColor(0.2, 0.9, 0.3)
-        actor.GetProperty().SetOpacity(0.6)
+        # Opaque, because one translucent actor adds VTK's translucent pass to every redraw (about 6 ms per
+        # 719 x 754 view under Mesa's software renderer). The darker green replaces the former 60 % opacity.
+        actor.GetProperty().SetColor(0.15, 0.65, 0.25)
         actor.GetProperty().SetLineWidth(1.0)
         actor.VisibilityOff()
         self._renderer.AddActor(actor)
@@ -180,6 +184,14 @@ class SliceView(QVTKRenderWindowInteractor):
             self._renderer.AddViewProp(self._scalar_bar)
         self._scalar_bar.SetTitle(title)
         self._scalar_bar.VisibilityOn()
+
+    def set_smooth_interpolation(self, smooth: bool) -> None:
+        """Draw the image with linear interpolation, or with nearest neighbour (cheaper) when ``smooth`` is False."""
+        image_property = self._base_slice.GetProperty()
+        if smooth:
+            image_property.SetInterpolationTypeToLinear()
+        else:
+            image_property.SetInterpolationTypeToNearest()
 
     def set_overlay_opacity(self, opacity: float) -> None:
         """Set the heat map's opacity, 0 (hidden) to 1."""

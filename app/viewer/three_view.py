@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 # Pixels of mouse travel that change the window by 1/200 of the series' value range.
 _DRAG_FRACTION_PER_PX = 1.0 / 200.0
 
+# Milliseconds without a scroll step after which the views redraw with linear interpolation.
+_SCROLL_SETTLE_MS = 200
+
 
 class ThreeViewViewer(QWidget):
     """Axial, coronal and sagittal views of one volume, linked through one crosshair position.
@@ -53,6 +56,13 @@ class ThreeViewViewer(QWidget):
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(0)
         self._render_timer.timeout.connect(self._render_pending)
+        # While slices scroll the views draw with nearest-neighbour interpolation, which is cheaper. Linear
+        # interpolation returns once no scroll step has come for this long.
+        self._scrolling = False
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(_SCROLL_SETTLE_MS)
+        self._settle_timer.timeout.connect(self._end_scrolling)
 
         self.views = {plane: SliceView(plane, self) for plane in PLANES}
         for view in self.views.values():
@@ -211,9 +221,20 @@ class ThreeViewViewer(QWidget):
 
     def scroll(self, plane: str, delta: int) -> None:
         """Move ``plane``'s slice by ``delta`` slices (positive towards left, posterior or superior)."""
+        if not self._scrolling:
+            self._scrolling = True
+            for view in self.views.values():
+                view.set_smooth_interpolation(False)
+        self._settle_timer.start()
         cursor = self.cursor.copy()
         cursor[PLANES[plane].axis] += delta
         self.set_cursor(*cursor, first=plane)
+
+    def _end_scrolling(self) -> None:
+        self._scrolling = False
+        for view in self.views.values():
+            view.set_smooth_interpolation(True)
+            view.render()
 
     def slice_index(self, plane: str) -> int:
         """Return the index of the slice ``plane`` shows."""
