@@ -11,6 +11,12 @@ from greenrfm_core.resource_paths import translations_dir
 log = logging.getLogger(__name__)
 
 _installed: list[QTranslator] = []
+_language = "en"
+
+
+def current_language() -> str:
+    """Return the language whose translators ``install_translators`` installed last (``en`` before any call)."""
+    return _language
 
 
 def resolve_language(setting: str) -> str:
@@ -31,6 +37,8 @@ def install_translators(language: str) -> list[str]:
     Returns:
         Names of the catalogues that loaded.
     """
+    global _language
+    _language = language
     application = QCoreApplication.instance()
     for translator in _installed:
         application.removeTranslator(translator)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.finding_names import finding_display_name
 from greenrfm_core.library import read_manifest
 from greenrfm_core.resource_paths import demo_model_dir
 
@@ -62,11 +63,9 @@ class ModelEntry:
 
     def finding_names(self, language: str) -> dict[str, str]:
         """Map finding id to its display name in ``language`` (``en`` or ``zh_CN``), falling back to English."""
-        key = "zh" if language.startswith("zh") else "en"
         names = {}
         for finding in self.schema.get("findings", []):
-            name = finding.get("name", {})
-            names[finding["id"]] = name.get(key) or name.get("en") or finding["id"]
+            names[finding["id"]] = finding_display_name(finding["id"], finding.get("name"), language)
         for finding_id in self.finding_ids:
             names.setdefault(finding_id, finding_id)
         return names

@@ -96,7 +96,10 @@ class SplitPage(QWizardPage):
                 self.tr(
                     "No AUROC can be computed for {count} finding(s) because validation lacks positive or "
                     "negative studies: {names}"
-                ).format(count=len(no_validation_positive), names=", ".join(no_validation_positive))
+                ).format(
+                    count=len(no_validation_positive),
+                    names=", ".join(self.state.finding_name(f) for f in no_validation_positive),
+                )
             )
         else:
             self.warnings.clear()

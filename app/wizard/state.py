@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from app.finding_names import finding_display_name
+from app.i18n import current_language
+
 
 @dataclass
 class WizardState:
@@ -50,10 +53,15 @@ class WizardState:
         """Finding ids in schema order."""
         return self.schema.finding_ids if self.schema is not None else []
 
-    def finding_name(self, finding_id: str, language: str = "en") -> str:
-        """Return the display name of a finding in ``language``, falling back to English and then the id."""
+    def finding_name(self, finding_id: str, language: str | None = None) -> str:
+        """Return the display name of a finding, falling back to English and then the id.
+
+        Args:
+            finding_id: a finding id of the schema.
+            language: ``en`` or ``zh_CN``; defaults to the language of the installed translators.
+        """
         try:
             names = self.schema.finding(finding_id).name
         except (AttributeError, KeyError):
             return finding_id
-        return names.get(language) or names.get("en") or finding_id
+        return finding_display_name(finding_id, names, language or current_language())
