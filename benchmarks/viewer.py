@@ -5,7 +5,8 @@ Run under an X server, for example::
     xvfb-run -a -s "-screen 0 1280x800x24" python benchmarks/viewer.py
 
 Targets: first image within 2 s after the series is loaded, a slice change within 30 ms. The figures depend on
-the OpenGL driver; under Xvfb, Mesa renders in software on the CPU.
+the OpenGL driver; under Xvfb, Mesa renders in software on the CPU. The steps come faster than the viewer's
+200 ms scroll settle time, so they are drawn with nearest-neighbour interpolation, as while a user scrolls.
 """
 
 from __future__ import annotations
