@@ -43,7 +43,7 @@ def window(qtbot):
 
 @pytest.fixture()
 def sleeper():
-    """A live process that stands in for a training process (killed by its PID afterwards)."""
+    """A live Python process used as the training process of a job (killed by its PID afterwards)."""
     process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     yield process
     process.kill()
@@ -51,7 +51,7 @@ def sleeper():
 
 
 def add_job(library_path: Path, run_dir: Path, pid: int | None = None, state: JobState | None = None) -> int:
-    """Record a chest CT job; with ``pid`` it is running in that process, with ``state`` it ends in it."""
+    """Record a chest CT job. With ``pid`` it runs in that process, and with ``state`` it ends in that state."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "events.jsonl").write_text("", encoding="utf-8")
     command = ["greenrfm", "train", "--task", "chest-ct", "--out", str(run_dir)]
