@@ -8,9 +8,10 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from app.finding_axis import FindingAxisLabels
 from app.predictions.results import FindingResult
 
 POSITIVE_COLOUR = QColor(230, 110, 40)
@@ -31,6 +32,7 @@ class FindingsChart(pg.PlotWidget):
         self.setMinimumHeight(180)
         self.bars: pg.BarGraphItem | None = None
         self.threshold_marks: pg.ScatterPlotItem | None = None
+        self.finding_labels = FindingAxisLabels(self)
 
     def set_results(self, results: list[FindingResult]) -> None:
         """Draw ``results`` (already sorted, highest probability first)."""
@@ -58,13 +60,7 @@ class FindingsChart(pg.PlotWidget):
         )
         self.addItem(self.threshold_marks)
 
-        left_axis = self.getAxis("left")
-        left_axis.setTicks([[(position, row.name) for position, row in zip(positions, results)]])
-        # pyqtgraph draws every given tick label, so each bar needs one text line of height or labels overlap.
-        font = QFont()
-        font.setPointSize(8)
-        left_axis.setStyle(tickFont=font)
-        line_height = QFontMetrics(font).height()
-        self.setMinimumHeight(max(180, int(count * (line_height + 2)) + 50))
+        rows_height = self.finding_labels.set_names(positions, [row.name for row in results])
+        self.setMinimumHeight(max(180, rows_height + 50))
         self.setYRange(-0.6, max(count - 0.4, 0.6), padding=0.0)
         self.setXRange(0.0, 1.0, padding=0.02)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from app.finding_axis import FindingAxisLabels
 from app.wizard import services
 from app.wizard.background import BackgroundTask
 from app.wizard.state import WizardState
@@ -92,6 +94,11 @@ class LabelsPage(QWizardPage):
         self.chart.setTitle(self.tr("Positive studies per finding"))
         self.chart.setLabel("bottom", self.tr("Positive studies"))
         self.chart.setMinimumHeight(220)
+        self.finding_labels = FindingAxisLabels(self.chart)
+        # The chart grows to keep one label line per finding, and scrolls when the page is shorter.
+        self.chart_scroll = QScrollArea(self)
+        self.chart_scroll.setWidgetResizable(True)
+        self.chart_scroll.setWidget(self.chart)
 
         for widget in (self.rules, self.llm):
             widget.toggled.connect(self._update_endpoint)
@@ -104,7 +111,7 @@ class LabelsPage(QWizardPage):
         choice.addWidget(self.run_button)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.chart)
+        splitter.addWidget(self.chart_scroll)
         splitter.setSizes([300, 300])
         layout = QVBoxLayout(self)
         layout.addLayout(choice)
@@ -250,9 +257,9 @@ class LabelsPage(QWizardPage):
             pg.BarGraphItem(x0=np.zeros(len(positives)), y=rows, width=positives, height=0.7, brush="#2e7d32")
         )
         names = [self.state.finding_name(f) for f in finding_ids]
-        axis = self.chart.getAxis("left")
-        axis.setTicks([[(int(y), name) for y, name in zip(rows, names)]])
-        axis.setWidth(max([self.fontMetrics().horizontalAdvance(name) for name in names] + [40]) + 12)
+        rows_height = self.finding_labels.set_names([int(y) for y in rows], names)
+        # The title and the bottom axis with its label take about 90 px.
+        self.chart.setMinimumHeight(max(220, rows_height + 90))
         self.chart.setYRange(-0.5, len(positives) - 0.5, padding=0)
         rare = [finding_ids[i] for i, count in enumerate(positives) if count < MIN_POSITIVES_TO_TRAIN]
         if rare:

@@ -58,7 +58,7 @@ class WizardState:
 
         Args:
             finding_id: a finding id of the schema.
-            language: ``en`` or ``zh_CN``; defaults to the language of the installed translators.
+            language: ``en`` or ``zh_CN``. The default is the language of the installed translators.
         """
         try:
             names = self.schema.finding(finding_id).name
