@@ -22,7 +22,7 @@ from greenrfm_core.training import TrainConfig, TrainingControl, read_events, tr
 FINDINGS = ("pleural_effusion", "interlobular_septal_thickening")
 
 
-# About 50 s on a lightly loaded 2-core CPU and 7 minutes at load average 10; the limit covers both.
+# About 50 s on a lightly loaded 2-core CPU and 7 minutes at load average 10. The limit covers both.
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_must_pipeline_separates_phantom_findings(tmp_path, capsys):

@@ -109,8 +109,8 @@ def _train(config: TrainConfig, control: TrainingControl, device: torch.device, 
     from greenrfm_core.preprocess import is_mri
 
     if is_mri(spec):
-        # NOTE: StudyDataset and the memory planner handle one (C, z, y, x) volume per study; the three-plane
-        # MRI input (one volume per plane) is not wired into training yet.
+        # NOTE: StudyDataset and the memory planner handle one (C, z, y, x) volume per study. The three-plane
+        # MRI input, one volume per plane, is not wired into training yet.
         raise ValueError(f"Training on the MRI task {schema.task!r} is not supported yet; train a CT task.")
     events.emit("start", message=f"training {', '.join(stages)} on {info.name}",
                 metrics={"device": info.to_dict(), "stages": stages})
