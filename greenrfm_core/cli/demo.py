@@ -31,10 +31,10 @@ def register(subparsers) -> None:
     parser.add_argument("--out", type=Path, help="demo folder (default: a new folder in the cache)")
     parser.add_argument("--n", type=int, default=60, help="training phantoms (default 60)")
     parser.add_argument("--n-test", type=int, default=30, help="held-out phantoms (default 30)")
-    parser.add_argument("--epochs", type=int, default=6, help="epochs per stage (default 6)")
+    parser.add_argument("--epochs", type=int, default=10, help="epochs per stage (default 10)")
     parser.add_argument("--batch-size", type=int, default=8, help="effective batch (default 8)")
-    parser.add_argument("--width-mult", type=float, default=0.125,
-                        help="multiplier on the ResNet-18 widths (default 0.125: 8-16-32-64)")
+    parser.add_argument("--width-mult", type=float, default=0.25,
+                        help="multiplier on the ResNet-18 widths (default 0.25: 16-32-64-128)")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (default 3e-3)")
     parser.add_argument("--seed", type=int, default=0, help="seed of phantoms, split and training (default 0)")
     parser.add_argument("--format", choices=("nifti", "dicom"), default="nifti",
