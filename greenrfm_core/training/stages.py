@@ -106,6 +106,8 @@ def make_loss(
 
     def align_loss(module, batch):
         out = module(image=batch["image"], reports=batch["report"])
+        # NOTE: negatives come from this micro-batch on this rank only (no cross-rank gather), so gradient
+        # accumulation or DDP gives the contrastive term fewer negatives than the effective batch.
         contrastive = info_nce(out["similarity"])
         weight = _on(pos_weight, out["image_logits"])
         bce_image = masked_bce(out["image_logits"], batch["labels"], weight)
