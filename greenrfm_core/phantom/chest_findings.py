@@ -1,9 +1,13 @@
 """Drawing of the 18 chest CT findings on top of the normal phantom anatomy.
 
-Each finding is made obvious at 4-6 mm voxels (64^3 to 96^3 after preprocessing) and gets its own place or
-density, so a small 3D CNN can tell them apart: calcium on the aortic wall versus on the heart surface,
-layering posterior fluid (pleural effusion) versus a basal anterior-lateral wedge (atelectasis) versus a
-mid-lung region with air bronchograms (consolidation), and so on.
+Each finding is made obvious at 4-8 mm voxels (48^3 to 96^3 after preprocessing) and gets its own place or
+density, so a small 3D CNN can tell them apart. Small findings (nodules, nodes, calcified plaques, wires,
+septa, fibrotic bands, bullae) are drawn 5 mm or more across, so each still changes voxels of a 7.5 mm grid.
+The chest window (-1000 to 200 HU) clips calcium and metal to the value of dense soft tissue. So only their
+size and the darker fat or lung around them keep them visible. The finding groups differ by place and
+density: calcium on the aortic wall versus on the heart surface, layering posterior fluid (pleural effusion)
+versus a basal anterior-lateral wedge (atelectasis) versus a mid-lung region with air bronchograms
+(consolidation), and so on.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ def draw_mediastinal(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[st
         for index in chosen:
             fx, fy, fz = stations[index]
             paint_sphere(
-                volume, g, (cx + fx * a, cy + fy * b, fz * L), float(rng.uniform(10, 14)), SOFT_TISSUE
+                volume, g, (cx + fx * a, cy + fy * b, fz * L), float(rng.uniform(14, 18)), SOFT_TISSUE
             )
     if "hiatal_hernia" in findings:
         radius = float(rng.uniform(22, 30))
@@ -122,7 +126,7 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
 
     if "mosaic_attenuation_pattern" in findings:
         # Geographic patches: the sign of a sum of three plane waves (wavelength 70-100 mm) in random
-        # directions, so lobular regions alternate between -700 HU and -930 HU.
+        # directions, so lobular regions alternate between -620 HU and -960 HU.
         region = np.nonzero(lung & (volume < -800))
         points = np.stack([g.x[region[2]], g.y[region[1]], g.z[region[0]]], axis=1)
         directions = rng.normal(size=(3, 3))
@@ -130,16 +134,17 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
         wave_numbers = 2 * np.pi / rng.uniform(70, 100, size=(3, 1))
         phases = rng.uniform(0, 2 * np.pi, size=3)
         pattern = np.cos(points @ (directions * wave_numbers).T + phases).sum(axis=1)
-        volume[region] = np.where(pattern > 0, -700.0, -930.0).astype(np.float32)
+        volume[region] = np.where(pattern > 0, -620.0, -960.0).astype(np.float32)
 
     if "emphysema" in findings:
-        for _ in range(int(rng.integers(40, 70))):
-            centre = _random_lung_point(anatomy, rng, z_range=(0.5, 0.92))
-            paint_sphere(volume, g, centre, float(rng.uniform(4, 9)), -990.0, within=lung)
+        # Upper-zone bullae of 10-16 mm radius: lung at -850 HU darkens by only 150 HU, so area carries it.
+        for _ in range(int(rng.integers(20, 30))):
+            centre = _random_lung_point(anatomy, rng, z_range=(0.55, 0.92))
+            paint_sphere(volume, g, centre, float(rng.uniform(10, 16)), -1000.0, within=lung)
 
     if "interlobular_septal_thickening" in findings:
         x, y, z = g.x[None, None, :], g.y[None, :, None], g.z[:, None, None]
-        period, half_width = 13.0, 1.4
+        period, half_width = 16.0, 2.4
         lines = (
             (np.abs(((x + rng.uniform(0, period)) % period) - period / 2) < half_width)
             | (np.abs(((y + rng.uniform(0, period)) % period) - period / 2) < half_width)
@@ -161,7 +166,7 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
             direction = rng.normal(size=3)
             direction /= np.linalg.norm(direction)
             end = tuple(s + d * rng.uniform(35, 60) for s, d in zip(start, direction))
-            paint_capsule(volume, g, start, end, 3.0, 0.0, within=lung)
+            paint_capsule(volume, g, start, end, 5.0, 0.0, within=lung)
 
     if "lung_opacity" in findings:
         for _ in range(int(rng.integers(1, 4))):
@@ -172,7 +177,7 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
     if "lung_nodule" in findings:
         for _ in range(int(rng.integers(2, 5))):
             centre = _random_lung_point(anatomy, rng, z_range=(0.3, 0.85), x_range=(-0.5, 0.5))
-            paint_sphere(volume, g, centre, float(rng.uniform(6, 10)), SOFT_TISSUE, within=lung)
+            paint_sphere(volume, g, centre, float(rng.uniform(9, 13)), SOFT_TISSUE, within=lung)
 
     if "consolidation" in findings:
         side = int(rng.choice([-1, 1]))
@@ -230,7 +235,7 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
             axis = np.asarray(end) - np.asarray(start)
             offset = np.cross(axis, rng.normal(size=3))
             offset *= radius / (np.linalg.norm(offset) + 1e-6)
-            paint_sphere(volume, g, tuple(point + offset), float(rng.uniform(3.5, 4.5)), CALCIUM)
+            paint_sphere(volume, g, tuple(point + offset), float(rng.uniform(6.0, 7.5)), CALCIUM)
 
     if "coronary_artery_wall_calcification" in findings:
         hx, hy, hz = anatomy.heart_centre
@@ -242,7 +247,7 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
                 [np.cos(azimuth) * np.cos(elevation), np.sin(azimuth) * np.cos(elevation), np.sin(elevation)]
             )
             point = (hx + rx * direction[0], hy + ry * direction[1], hz + rz * direction[2])
-            paint_sphere(volume, g, point, float(rng.uniform(4.0, 5.0)), CALCIUM)
+            paint_sphere(volume, g, point, float(rng.uniform(6.0, 7.5)), CALCIUM)
 
     if "medical_material" in findings:
         side = int(rng.choice([-1, 1]))
@@ -266,5 +271,5 @@ def draw_after_anatomy(anatomy: ChestAnatomy, volume: np.ndarray, findings: set[
             (hx - 0.2 * rx, hy - 0.4 * ry, hz - 0.3 * rz),
         ]
         for start, end in itertools.pairwise(path):
-            paint_capsule(volume, g, start, end, 1.8, METAL)
+            paint_capsule(volume, g, start, end, 3.5, METAL)
     return landmarks
