@@ -20,8 +20,11 @@ def register(subparsers) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--task", required=True, help="task (chest-ct, abdomen-ct, knee-mri, spine-mri) or a "
-                        "schema JSON file")
+    parser.add_argument("--task", required=True, help="finding schema: a task (chest-ct, abdomen-ct, knee-mri, "
+                        "spine-mri) or a schema JSON file with the user's own finding list")
+    parser.add_argument("--spec", metavar="TASK_OR_FILE",
+                        help="preprocessing spec: a task name or a spec JSON file (default: the --init model's "
+                        "spec, else the schema task's, else chest-ct for a CT schema and knee-mri for MR)")
     parser.add_argument("--data", required=True, type=Path, help="folder of study folders or NIfTI files")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--reports", type=Path, help="reports CSV/XLSX; labels come from the rule-based labeler")
@@ -41,7 +44,8 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=8, help="effective batch per optimizer step")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
     parser.add_argument("--input-shape", type=int, nargs=3, metavar=("X", "Y", "Z"),
-                        help="network input size in voxels, overriding the task spec")
+                        help="network input size in voxels, overriding the CT spec (for MRI, pass --spec with "
+                        "a spec file that sets each plane's grid)")
     parser.add_argument("--spacing", type=float, nargs=3, metavar=("X", "Y", "Z"),
                         help="voxel spacing in mm, overriding the task spec")
     parser.add_argument("--width-mult", type=float, default=1.0,
@@ -74,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     config = TrainConfig(
         task=args.task,
+        spec=args.spec,
         data_dir=args.data,
         out=args.out,
         reports=args.reports or args.report_text,

@@ -17,6 +17,9 @@ class TrainConfig:
 
     Attributes:
         task: task name (``chest-ct``) or schema JSON path.
+        spec: preprocessing spec, a task name (``chest-ct``) or spec JSON path; ``None`` uses the ``init``
+            model's spec, else the schema task's built-in spec, else the built-in spec of the schema's
+            modality (``chest-ct`` for CT, ``knee-mri`` for MR).
         data_dir: folder of studies.
         out: run folder; holds ``run.json``, one folder per stage and the final ``model/``.
         reports: reports CSV/XLSX (labelled by the rule-based labeler when ``labels`` is not given).
@@ -29,7 +32,7 @@ class TrainConfig:
         epochs: epochs per stage.
         batch_size: effective batch per optimizer step.
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
-        input_shape: network input (x, y, z) in voxels, overriding the task spec's shape.
+        input_shape: network input (x, y, z) in voxels, overriding the task spec's shape (CT specs only).
         spacing: voxel spacing (x, y, z) in mm, overriding the task spec's spacing.
         width_mult: multiplier on the ResNet-18 stage widths 64-128-256-512.
         text_encoder: ``minilm``, ``scratch`` or a local Hugging Face folder path.
@@ -49,6 +52,7 @@ class TrainConfig:
     task: str
     data_dir: Path
     out: Path
+    spec: str | None = None
     reports: Path | None = None
     labels: Path | None = None
     profile: str = "auto"

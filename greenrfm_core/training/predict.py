@@ -23,7 +23,7 @@ def predict_scores(
 
     Args:
         model: trained model.
-        dataset: items with ``image`` and ``labels``.
+        dataset: items with ``image`` (a tensor, or plane -> tensor for MRI) and ``labels``.
         device: device to run on.
         batch_size: studies per forward pass.
         prompt_latents: (K, 2, D) present/absent prompt latents for zero-shot scores, or ``None``.
@@ -39,7 +39,12 @@ def predict_scores(
                         collate_fn=collate_studies)
     labels, classifier, zero_shot = [], [], []
     for batch in loader:
-        out = model.image_forward(batch["image"].to(device))
+        image = batch["image"]
+        if isinstance(image, dict):
+            image = {plane: volume.to(device) for plane, volume in image.items()}
+        else:
+            image = image.to(device)
+        out = model.image_forward(image)
         labels.append(batch["labels"].numpy())
         classifier.append(torch.sigmoid(out["logits"].float()).cpu().numpy())
         if prompt_latents is not None:

@@ -38,6 +38,7 @@ from greenrfm_core.training.setup import (
     build_run_model,
     build_spec,
     expand_classifier,
+    image_layout,
     input_shape_zyx,
     label_matrix,
     prepare_cohort,
@@ -105,13 +106,10 @@ def _train(config: TrainConfig, control: TrainingControl, device: torch.device, 
         raise ValueError("--stage finetune needs --init MODEL_DIR, the model folder to start from.")
 
     schema = load_schema(config.task)
-    spec = build_spec(config, schema.task, init_model.spec if init_model is not None else None)
-    from greenrfm_core.preprocess import is_mri
-
-    if is_mri(spec):
-        # NOTE: StudyDataset and the memory planner handle one (C, z, y, x) volume per study. The three-plane
-        # MRI input, one volume per plane, is not wired into training yet.
-        raise ValueError(f"Training on the MRI task {schema.task!r} is not supported yet; train a CT task.")
+    spec = build_spec(config, schema, init_model.spec if init_model is not None else None)
+    if init_model is not None and init_model.config.kind != image_layout(spec)["kind"]:
+        raise ValueError(f"--init model {config.init} has a {init_model.config.kind} image encoder, but the "
+                         f"spec {spec['task']!r} needs {image_layout(spec)['kind']}; pass a matching --spec.")
     events.emit("start", message=f"training {', '.join(stages)} on {info.name}",
                 metrics={"device": info.to_dict(), "stages": stages})
     cohort = prepare_cohort(config, schema, spec, events)
@@ -195,7 +193,7 @@ def _model_and_plan(config, schema, spec, cohort: Cohort, device, info, dist_inf
     else:
         from greenrfm_core.models import ArchitectureConfig
 
-        base = ArchitectureConfig(kind="ct", profile="lite",
+        base = ArchitectureConfig(**image_layout(spec), profile="lite",
                                   widths=ArchitectureConfig.scaled_widths(config.width_mult),
                                   num_findings=len(schema.finding_ids), latent_dim=config.latent_dim)
         profile = choose_profile(config.profile, base, shape, device, info.total_memory_mb, info.bf16_supported)
@@ -205,7 +203,7 @@ def _model_and_plan(config, schema, spec, cohort: Cohort, device, info, dist_inf
     if probe_arch is None:
         from greenrfm_core.models import ArchitectureConfig
 
-        probe_arch = ArchitectureConfig(kind="ct", profile=profile,
+        probe_arch = ArchitectureConfig(**image_layout(spec), profile=profile,
                                         widths=ArchitectureConfig.scaled_widths(config.width_mult),
                                         num_findings=len(schema.finding_ids), latent_dim=config.latent_dim)
     plan = plan_batches(probe_arch, shape, config.batch_size, device, info.total_memory_mb,
@@ -218,10 +216,12 @@ def _model_and_plan(config, schema, spec, cohort: Cohort, device, info, dist_inf
             tokenizer = scratch_tokenizer(Path(config.out), [r.report for r in cohort.train], schema,
                                           dist_info.is_main)
         model, architecture = build_run_model(config, profile, len(schema.finding_ids), plan.checkpointing,
-                                              tokenizer, with_text=needs_text)
+                                              tokenizer, with_text=needs_text, spec=spec)
     else:
         architecture.checkpointing = plan.checkpointing
-        model.image_encoder.checkpointing = plan.checkpointing
+        encoders = getattr(model.image_encoder, "encoders", None)
+        for encoder in encoders.values() if encoders is not None else [model.image_encoder]:
+            encoder.checkpointing = plan.checkpointing
     events.emit("start", message=f"profile {profile}: micro-batch {plan.micro_batch} x accumulation "
                 f"{plan.accumulation}, {plan.precision}, activation checkpointing "
                 f"{'on' if plan.checkpointing else 'off'}", metrics=plan.to_dict())

@@ -53,16 +53,56 @@ class Cohort:
         }
 
 
-def build_spec(config: TrainConfig, task: str, base_spec: dict | None = None) -> dict:
-    """Return the spec of ``task`` (or ``base_spec``) with ``--input-shape`` and ``--spacing`` applied.
+# Built-in spec of a custom schema whose task has no spec of its own, by the schema's DICOM modality.
+DEFAULT_SPEC_BY_MODALITY = {"CT": "chest-ct", "MR": "knee-mri"}
 
-    ``task`` is the schema's task name, so a custom schema file for a built-in task uses that task's spec.
+
+def default_spec_name(schema) -> str:
+    """Return the built-in spec for ``schema``: its task's spec, else the spec of its modality.
+
+    Raises:
+        ValueError: the schema's task has no built-in spec and its modality is neither CT nor MR.
     """
-    from greenrfm_core.preprocess import load_spec, override_spec
+    from greenrfm_core.preprocess.spec import available_tasks
 
-    spec = load_spec(base_spec if base_spec is not None else task)
+    if schema.task in available_tasks():
+        return schema.task
+    modality = (schema.modality or "").upper()
+    if modality in DEFAULT_SPEC_BY_MODALITY:
+        return DEFAULT_SPEC_BY_MODALITY[modality]
+    raise ValueError(
+        f"Schema task {schema.task!r} has no built-in preprocessing spec and its modality {schema.modality!r} "
+        f"is neither CT nor MR; pass --spec with one of {', '.join(available_tasks())} or a spec JSON file."
+    )
+
+
+def build_spec(config: TrainConfig, schema, base_spec: dict | None = None) -> dict:
+    """Return the run's preprocessing spec with ``--input-shape`` and ``--spacing`` applied.
+
+    The spec is ``config.spec`` when set, else ``base_spec`` (the ``--init`` model's), else the spec of
+    ``schema`` when it is a task name, else :func:`default_spec_name` of the schema object, so a custom
+    finding list trains with a built-in spec.
+
+    Raises:
+        ValueError: ``--input-shape`` with an MRI spec, whose shape is one grid per plane.
+    """
+    from greenrfm_core.preprocess import is_mri, load_spec, override_spec
+
+    if config.spec is not None:
+        spec = load_spec(config.spec)
+    elif base_spec is not None:
+        spec = load_spec(base_spec)
+    elif isinstance(schema, str):
+        spec = load_spec(schema)
+    else:
+        spec = load_spec(default_spec_name(schema))
     changes = {}
     if config.input_shape:
+        if is_mri(spec):
+            raise ValueError(
+                f"--input-shape sets one (x, y, z) grid, but the MRI spec {spec['task']!r} has one per plane; "
+                "pass --spec with a spec JSON file whose shape lists each plane's grid."
+            )
         changes["shape"] = [int(v) for v in config.input_shape]
     if config.spacing:
         changes["spacing"] = [float(v) for v in config.spacing]
@@ -70,9 +110,28 @@ def build_spec(config: TrainConfig, task: str, base_spec: dict | None = None) ->
 
 
 def input_shape_zyx(spec: dict) -> tuple[int, int, int]:
-    """Return the network input size (z, y, x) of a CT spec, whose ``shape`` is (x, y, z)."""
-    x, y, z = spec["shape"]
+    """Return the network input size (z, y, x) of a spec, whose ``shape`` is (x, y, z).
+
+    For an MRI spec this is the grid of the plane with the most voxels, the size the memory planner
+    assumes for every plane's encoder.
+    """
+    from greenrfm_core.preprocess import is_mri, plane_shape
+
+    if is_mri(spec):
+        grids = [plane_shape(spec, plane) for plane in spec["planes"]]
+        x, y, z = max(grids, key=lambda grid: grid[0] * grid[1] * grid[2])
+    else:
+        x, y, z = spec["shape"]
     return (int(z), int(y), int(x))
+
+
+def image_layout(spec: dict) -> dict:
+    """Return the ``ArchitectureConfig`` fields the spec fixes: ``kind``, ``in_channels`` and ``planes``."""
+    from greenrfm_core.preprocess import is_mri
+
+    if spec and is_mri(spec):
+        return {"kind": "mri3plane", "in_channels": len(spec["sequences"]), "planes": tuple(spec["planes"])}
+    return {"kind": "ct", "in_channels": 1, "planes": ()}
 
 
 def prepare_cohort(config: TrainConfig, schema, spec: dict, events) -> Cohort:
@@ -95,13 +154,20 @@ def prepare_cohort(config: TrainConfig, schema, spec: dict, events) -> Cohort:
         logger.info("Using the train/validation split in %s", split_file)
     else:
         train, validation = patient_split(match.matched, config.val_fraction, config.seed)
-    train, train_arrays, skipped_train = preprocess_records(train, spec)
-    validation, validation_arrays, skipped_validation = preprocess_records(validation, spec)
+    missing_sequences: list[tuple[str, str, str]] = []
+    train, train_arrays, skipped_train = preprocess_records(train, spec, missing_sequences=missing_sequences)
+    validation, validation_arrays, skipped_validation = preprocess_records(
+        validation, spec, missing_sequences=missing_sequences)
     skipped = skipped_train + skipped_validation
     for study_id, reason in skipped:
-        events.warning(f"Skipped unreadable study {study_id}: {reason}")
+        events.warning(f"Skipped study {study_id}: {reason}")
     if skipped:
-        events.warning(f"Skipped {len(skipped)} unreadable studies of {len(match.matched)}")
+        events.warning(f"Skipped {len(skipped)} unreadable or incomplete studies of {len(match.matched)}")
+    for study_id, plane, sequence in missing_sequences:
+        events.warning(f"Study {study_id} has no {plane} {sequence} series; training on a zero channel")
+    if missing_sequences:
+        studies = len({study_id for study_id, _, _ in missing_sequences})
+        events.warning(f"{len(missing_sequences)} missing MRI series in {studies} studies became zero channels")
     if not train:
         raise ValueError(f"No readable training study is left in {config.data_dir} after skipping "
                          f"{len(skipped)} unreadable ones.")
@@ -154,12 +220,17 @@ def build_run_model(
     checkpointing: bool,
     tokenizer,
     with_text: bool,
+    spec: dict | None = None,
 ) -> tuple[GreenRFMModel, ArchitectureConfig]:
-    """Build a fresh model for the run; the seed makes the initial weights reproducible."""
+    """Build a fresh model for the run; the seed makes the initial weights reproducible.
+
+    ``spec`` selects a CT or three-plane MRI image encoder (see :func:`image_layout`); ``None`` builds CT.
+    """
     widths = ArchitectureConfig.scaled_widths(config.width_mult)
     architecture = ArchitectureConfig(
-        kind="ct", profile=profile, widths=widths, latent_dim=config.latent_dim, num_findings=num_findings,
-        text=text_encoder_config(config.text_encoder if with_text else "none"), checkpointing=checkpointing,
+        **image_layout(spec or {}), profile=profile, widths=widths, latent_dim=config.latent_dim,
+        num_findings=num_findings, text=text_encoder_config(config.text_encoder if with_text else "none"),
+        checkpointing=checkpointing,
     )
     torch.manual_seed(config.seed)
     model = build_model(architecture, tokenizer=tokenizer)

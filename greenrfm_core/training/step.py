@@ -154,7 +154,16 @@ def _batch_size(batch: dict) -> int:
             return int(value.shape[0])
         if isinstance(value, list):
             return len(value)
+        if isinstance(value, dict) and value:
+            return _batch_size(value)
     raise ValueError("batch has no tensor or list field to size it by")
+
+
+def _slice(value, start: int, end: int):
+    """Slice a batch field along the batch dimension; a dict (MRI planes) is sliced per plane."""
+    if isinstance(value, dict):
+        return {key: item[start:end] for key, item in value.items()}
+    return value[start:end]
 
 
 def _split(batch: dict, size: int) -> list[dict]:
@@ -164,13 +173,18 @@ def _split(batch: dict, size: int) -> list[dict]:
     if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
         del bounds[-2]  # a one-sample tail joins the previous micro-batch
     for start, end in itertools.pairwise(bounds):
-        chunks.append({key: value[start:end] for key, value in batch.items()})
+        chunks.append({key: _slice(value, start, end) for key, value in batch.items()})
     return chunks
 
 
 def _to_device(batch: dict, device: torch.device) -> dict:
+    """Move the tensors of a batch to ``device``, including those in nested dicts (MRI planes)."""
     non_blocking = device.type == "cuda"
-    return {
-        key: value.to(device, non_blocking=non_blocking) if torch.is_tensor(value) else value
-        for key, value in batch.items()
-    }
+    moved = {}
+    for key, value in batch.items():
+        if torch.is_tensor(value):
+            value = value.to(device, non_blocking=non_blocking)
+        elif isinstance(value, dict):
+            value = _to_device(value, device)
+        moved[key] = value
+    return moved
