@@ -74,9 +74,13 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({
             "model": str(args.model), "studies": len(records), "skipped": len(skipped),
             "match": match.summary(), "results": [result.to_dict() for result in results],
+            "skipped_studies": [{"study_id": study_id, "reason": reason} for study_id, reason in skipped],
         }, indent=2))
     else:
-        print(f"{len(records)} studies scored ({match.summary()}; {len(skipped)} skipped as unreadable)")
+        print(f"{len(records)} studies scored ({match.summary()}; {len(skipped)} skipped as unreadable or "
+              "incomplete)")
+        for study_id, reason in skipped:
+            print(f"warning: skipped study {study_id}: {reason}")
         for result in results:
             print()
             print(format_table(result))
