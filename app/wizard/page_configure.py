@@ -178,9 +178,10 @@ class ConfigurePage(QWizardPage):
 
     def build_command(self, run_dir: Path, labels_path: Path, events_path: Path) -> list[str]:
         """Return the ``greenrfm train`` command line for the current choices."""
-        # NOTE: greenrfm train reads both the schema and the preprocessing spec from --task, so a custom
-        # schema file fails there ("missing field 'intensity'") until train accepts a separate schema option.
-        task = self.state.base_task if self.state.task != "custom" else str(self.state.schema_path)
+        # A custom finding list goes in --task as a schema file, and --spec keeps the chosen image type's
+        # preprocessing spec.
+        custom = self.state.task == "custom"
+        task = str(self.state.schema_path) if custom else self.state.base_task
         command = [
             python_executable(),
             "-m",
@@ -205,6 +206,8 @@ class ConfigurePage(QWizardPage):
             "--split",
             str(run_dir / "split.csv"),
         ]
+        if custom:
+            command += ["--spec", self.state.base_task]
         if self.state.reports_file:
             # --labels carries the reviewed labels, so the report text for the text encoder comes separately.
             command += ["--report-text", str(self.state.reports_file)]
