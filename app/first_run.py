@@ -7,9 +7,7 @@ Qt's translation system under the ``FirstRunDialog`` context (``greenrfm_install
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -17,6 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from greenrfm_core.atomic import atomic_write_json
 
 logger = logging.getLogger(__name__)
 
@@ -270,19 +270,12 @@ def first_run_pending(config_dir: Path | None = None) -> bool:
 
 def mark_first_run_done(report: DeviceReport, config_dir: Path | None = None) -> None:
     """Write the flag file atomically, with the detected device for later support questions."""
-    path = flag_path(config_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     content = {
         "device_check_shown": True,
         "device": report.kind,
         "profile": recommend_profile(report.memory_mib),
     }
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(content, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    atomic_write_json(flag_path(config_dir), content)
 
 
 def show_first_run_dialog(

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from greenrfm_core import paths
+from greenrfm_core.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +69,7 @@ class StudioSettings:
         """Write the settings atomically (temporary file in the same folder, fsync, rename)."""
         path = path or settings_path()
         text = json.dumps(asdict(self), indent=2, ensure_ascii=False)
-        descriptor, temporary = tempfile.mkstemp(prefix=".studio-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic_write_text(path, text)
 
     def add_recent(self, path: str, kind: str, label: str = "") -> None:
         """Put ``path`` first in the recent list, dropping an older entry for it and the oldest beyond ten."""

@@ -24,9 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import platform
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
+from greenrfm_core.atomic import atomic_write_bytes, atomic_write_json
 from greenrfm_core.models import ArchitectureConfig, GreenRFMModel, build_model, load_wordpiece_tokenizer
 from greenrfm_core.models.text import TEXT_ASSETS_DIR, TOKENIZER_FILE
 
@@ -87,28 +86,7 @@ class LoadedModel:
         return self.manifest["task"]
 
 
-# Atomic writes -----------------------------------------------------------------------------------------
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path``, fsync it, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: str | Path, data: Any) -> None:
-    """Write ``data`` as UTF-8 JSON (indented, non-ASCII kept readable) atomically."""
-    atomic_write_bytes(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+# File records ------------------------------------------------------------------------------------------
 
 
 def file_record(path: Path) -> dict[str, Any]:

@@ -5,31 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from app.predictions.results import FindingResult
+from greenrfm_core.atomic import atomic_write_text
 
 CSV_COLUMNS = ("finding_id", "name", "probability", "threshold", "positive", "zero_shot")
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` as UTF-8 through a temporary file in the same folder, fsync and rename."""
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def findings_csv_text(results: list[FindingResult]) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from app.predictions.results import FindingResult
+from greenrfm_core.atomic import atomic_path
 
 RESOLUTION_DPI = 150
 # Latin fonts first: with Noto Sans CJK as the first family, Qt 6.12 writes digits that PDF text extraction
@@ -63,10 +62,8 @@ def write_pdf_report(path: str | Path, content: ReportContent) -> Path:
         OSError: the PDF could not be written.
     """
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pdf", dir=path.parent)
-    os.close(descriptor)
-    try:
-        writer = QPdfWriter(temporary)
+    with atomic_path(path, suffix=".pdf") as temporary:
+        writer = QPdfWriter(str(temporary))
         writer.setResolution(RESOLUTION_DPI)
         writer.setPageLayout(
             QPageLayout(
@@ -79,19 +76,13 @@ def write_pdf_report(path: str | Path, content: ReportContent) -> Path:
         writer.setCreator("GreenRFM Studio")
         painter = QPainter()
         if not painter.begin(writer):
-            raise OSError(f"cannot start writing the PDF {temporary}; check that the folder is writable")
+            raise OSError(f"cannot start writing the PDF {path}; check that the folder is writable")
         try:
             _paint(painter, writer, content)
         finally:
             painter.end()
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        if os.path.getsize(temporary) == 0:
-            raise OSError(f"Qt wrote an empty PDF to {temporary}")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        if temporary.stat().st_size == 0:
+            raise OSError(f"Qt wrote an empty PDF for {path}")
     return path
 
 

@@ -7,34 +7,20 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from greenrfm_core.atomic import atomic_write_bytes
+
 BUILTIN_TASKS = ("chest-ct", "abdomen-ct", "knee-mri", "spine-mri")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON through a temporary file in the same folder, fsync and rename."""
-    _write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
-
-
-def _write_atomic(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
 def write_labels_csv(
@@ -52,7 +38,7 @@ def write_labels_csv(
     for study_id in study_ids:
         vector = labels[study_id]
         lines.append(",".join([_csv_cell(study_id), *(str(int(value)) for value in vector)]))
-    _write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _csv_cell(text: str) -> str:
@@ -69,7 +55,7 @@ def write_split_csv(path: Path, train_ids: list[str], validation_ids: list[str])
         + [(i, "validation") for i in validation_ids]
     )
     text = "\n".join(",".join(_csv_cell(cell) for cell in row) for row in rows) + "\n"
-    _write_atomic(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def read_csv_header(path: Path) -> list[str]:

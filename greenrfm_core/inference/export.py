@@ -16,8 +16,6 @@ prediction needs no text encoder.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -25,11 +23,11 @@ import torch
 from safetensors.torch import save as save_safetensors_bytes
 from torch import nn
 
+from greenrfm_core.atomic import atomic_path, atomic_write_bytes
 from greenrfm_core.modelfolder import (
     ONNX_FILE,
     PROMPTS_FILE,
     LoadedModel,
-    atomic_write_bytes,
     file_record,
     load_model_folder,
     update_manifest,
@@ -90,30 +88,21 @@ def export_onnx(loaded: LoadedModel, path: Path) -> None:
     names_in = input_names(loaded)
     names_out = output_names(loaded)
     dynamic_axes = {name: {0: "batch"} for name in names_in + names_out}
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            # torch >= 2.9 warns that the TorchScript exporter is legacy. It is used because the torch.export
-            # based exporter needs onnxscript, which is not a dependency.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            torch.onnx.export(
-                wrapper,
-                example,
-                temp_name,
-                input_names=names_in,
-                output_names=names_out,
-                dynamic_axes=dynamic_axes,
-                opset_version=ONNX_OPSET,
-                do_constant_folding=True,
-                dynamo=False,
-            )
-        with open(temp_name, "rb") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=".tmp") as temporary, warnings.catch_warnings(), torch.no_grad():
+        # torch >= 2.9 warns that the TorchScript exporter is legacy. It is used because the torch.export
+        # based exporter needs onnxscript, which is not a dependency.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            wrapper,
+            example,
+            str(temporary),
+            input_names=names_in,
+            output_names=names_out,
+            dynamic_axes=dynamic_axes,
+            opset_version=ONNX_OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
 
 
 def prompt_languages(schema: dict) -> list[str]:

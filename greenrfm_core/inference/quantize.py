@@ -10,13 +10,12 @@ probability change on held-out phantoms.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
+from greenrfm_core.atomic import atomic_path
 from greenrfm_core.modelfolder import INT8_ONNX_FILE, ONNX_FILE, file_record, update_manifest
 
 log = logging.getLogger(__name__)
@@ -66,28 +65,23 @@ def quantize_model_folder(folder: str | Path, calibration: Iterable[dict[str, np
         pass
 
     target = folder / INT8_ONNX_FILE
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=folder)
-    os.close(handle)
-    prepared = Path(temp_name).with_suffix(".prepared.onnx")
-    try:
-        # Pre-processing folds the exporter's Identity nodes into constants, so convolution biases become
-        # initializers that the quantiser can quantise.
-        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
-        quantize_static(
-            str(prepared),
-            temp_name,
-            Reader(calibration),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-        )
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    finally:
-        prepared.unlink(missing_ok=True)
+    with atomic_path(target, suffix=".tmp") as temporary:
+        prepared = temporary.with_suffix(".prepared.onnx")
+        try:
+            # Pre-processing folds the exporter's Identity nodes into constants, so convolution biases
+            # become initializers that the quantiser can quantise.
+            quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+            quantize_static(
+                str(prepared),
+                str(temporary),
+                Reader(calibration),
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+            )
+        finally:
+            prepared.unlink(missing_ok=True)
     update_manifest(folder, {"files": {INT8_ONNX_FILE: file_record(target)}})
     log.info("Wrote %s", target)
     return target

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -25,6 +24,7 @@ from pydicom.uid import (
     generate_uid,
 )
 
+from greenrfm_core.atomic import atomic_path
 from greenrfm_core.io.identifiers import short_hash
 from greenrfm_core.volume import Volume
 
@@ -97,16 +97,8 @@ def _file_name(file_names: str | Callable[[int], str], index: int) -> str:
 
 def _save_atomic(dataset: Dataset, path: Path) -> None:
     """Save ``dataset`` to a temporary file next to ``path``, fsync it and rename it into place."""
-    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".dcm", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            dataset.save_as(stream, enforce_file_format=True)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=".dcm") as temporary:
+        dataset.save_as(temporary, enforce_file_format=True)
 
 
 def _series_dataset(

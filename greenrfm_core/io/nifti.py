@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
+from greenrfm_core.atomic import atomic_path
 from greenrfm_core.io.orientation import geometry_from_affine, to_canonical
 from greenrfm_core.volume import LPS_TO_RAS, Volume
 
@@ -51,16 +51,8 @@ def write_nifti(volume: Volume, path: str | os.PathLike) -> Path:
         image.header["descrip"] = description.encode("ascii", "replace")
 
     suffix = ".nii.gz" if str(path).lower().endswith(".nii.gz") else ".nii"
-    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        nib.save(image, temp_name)
-        with open(temp_name, "rb+") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=suffix) as temporary:
+        nib.save(image, temporary)
     return path
 
 

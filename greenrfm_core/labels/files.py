@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from greenrfm_core.atomic import atomic_write_text
 from greenrfm_core.labels.reading import decode_bytes
 from greenrfm_core.labels.types import ReportLabels
 from greenrfm_core.schemas import LABEL_VALUES
@@ -20,22 +19,6 @@ class LabelsFileError(ValueError):
     """Raised when a labels CSV is missing, has no id column or no column of 1, 0, -1 values."""
 
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` as UTF-8 through a temporary file in the same folder, fsync it, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_labels_csv(path: str | Path, finding_ids: list[str], results: Iterable[ReportLabels]) -> None:
     """Write the labels CSV: ``study_id`` then one column per finding id with 1, 0 or -1."""
     buffer = io.StringIO()
@@ -43,7 +26,7 @@ def write_labels_csv(path: str | Path, finding_ids: list[str], results: Iterable
     writer.writerow(["study_id", *finding_ids])
     for result in results:
         writer.writerow([result.study_id, *(result.labels[finding_id] for finding_id in finding_ids)])
-    write_text_atomic(path, buffer.getvalue())
+    atomic_write_text(path, buffer.getvalue())
 
 
 def write_evidence_csv(path: str | Path, results: Iterable[ReportLabels]) -> None:
@@ -55,7 +38,7 @@ def write_evidence_csv(path: str | Path, results: Iterable[ReportLabels]) -> Non
         for item in result.evidence:
             writer.writerow([result.study_id, item.finding, item.value, item.sentence, item.section, item.start,
                              item.end, item.labeler])
-    write_text_atomic(path, buffer.getvalue())
+    atomic_write_text(path, buffer.getvalue())
 
 
 def read_labels_csv(path: str | Path, id_column: str | None = None) -> tuple[list[str], dict[str, dict[str, int]]]:

@@ -227,7 +227,7 @@ class ScratchTextEncoder(nn.Module):
 
     def save_assets(self, folder: Path) -> None:
         """Write the tokenizer to ``folder/tokenizer.json``."""
-        from greenrfm_core.modelfolder import atomic_write_bytes
+        from greenrfm_core.atomic import atomic_write_bytes
 
         atomic_write_bytes(folder / TOKENIZER_FILE, self.tokenizer.to_str(pretty=True).encode("utf-8"))
 

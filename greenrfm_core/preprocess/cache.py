@@ -13,12 +13,12 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from greenrfm_core import paths
+from greenrfm_core.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -103,16 +103,8 @@ def _meta_path(key: str) -> Path:
 
 
 def _write_atomic(path: Path, write) -> None:
-    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        write(stream)
 
 
 def discard(key: str) -> None:
