@@ -52,7 +52,6 @@ class TrainConfig:
     task: str
     data_dir: Path
     out: Path
-    spec: str | None = None
     reports: Path | None = None
     labels: Path | None = None
     profile: str = "auto"
@@ -78,6 +77,7 @@ class TrainConfig:
     pos_weight: bool = False
     augment: bool = True
     latent_dim: int = 256
+    spec: str | None = None
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
