@@ -17,9 +17,9 @@ class TrainConfig:
 
     Attributes:
         task: task name (``chest-ct``) or schema JSON path.
-        spec: preprocessing spec, a task name (``chest-ct``) or spec JSON path; ``None`` uses the ``init``
-            model's spec, else the schema task's built-in spec, else the built-in spec of the schema's
-            modality (``chest-ct`` for CT, ``knee-mri`` for MR).
+        spec: preprocessing spec, a task name (``chest-ct``) or spec JSON path. ``None`` uses the ``init``
+            model's spec, else the schema task's built-in spec, else ``chest-ct`` for a CT schema and
+            ``knee-mri`` for an MR one.
         data_dir: folder of studies.
         out: run folder; holds ``run.json``, one folder per stage and the final ``model/``.
         reports: reports CSV/XLSX (labelled by the rule-based labeler when ``labels`` is not given).

@@ -160,7 +160,7 @@ def _batch_size(batch: dict) -> int:
 
 
 def _slice(value, start: int, end: int):
-    """Slice a batch field along the batch dimension; a dict (MRI planes) is sliced per plane."""
+    """Slice a batch field along the batch dimension, each plane separately for an MRI plane dict."""
     if isinstance(value, dict):
         return {key: item[start:end] for key, item in value.items()}
     return value[start:end]
