@@ -24,10 +24,16 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     target's own suffix, because some writers choose the format from it (``.nii.gz``).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix is None:
         suffix = "".join(path.suffixes) or ".tmp"
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as error:
+        # The temporary file's name would only confuse the user: name the file they asked for.
+        raise OSError(
+            error.errno, f"cannot write {path}: {error.strerror}; choose a writable folder"
+        ) from error
     os.close(handle)
     temporary = Path(temp_name)
     try:
