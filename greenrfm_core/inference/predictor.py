@@ -148,7 +148,11 @@ class Predictor:
     def _read_prompts(self) -> tuple[dict[str, np.ndarray], float]:
         path = self.folder / PROMPTS_FILE
         if not path.is_file():
-            log.info("%s not found, so predictions have no zero-shot probabilities; run export-onnx", path)
+            if not self.manifest.get("has_text_encoder", True):
+                # export-onnx encodes prompts with the text encoder, so such a model can never have them.
+                log.debug("Model %s has no text encoder, so it has no zero-shot prompts", self.folder)
+            else:
+                log.info("%s not found, so predictions have no zero-shot probabilities; run export-onnx", path)
             return {}, 0.0
         check_file(
             self.folder, self.manifest, PROMPTS_FILE, f"run 'greenrfm export-onnx {self.folder}' again"
