@@ -90,16 +90,17 @@ class DemoRun(QObject):
             QApplication.processEvents()
             save_screenshot(self.window, self.window.viewer, self.screenshot)
             print(f"self-test: screenshot written to {self.screenshot}")
-        self._finish(0, "passed")
+        self._finish(0)
 
-    def _finish(self, code: int, message: str) -> None:
+    def _finish(self, code: int, reason: str = "") -> None:
+        """Close the window and exit with ``code``; ``reason`` explains a failure (code 1)."""
         if self._finished or not self.exit_when_done:
             return
         self._finished = True
-        print(
-            f"self-test {'passed' if code == 0 else 'FAILED'}: {message}",
-            file=sys.stderr if code else sys.stdout,
-        )
+        if code == 0:
+            print("self-test passed")
+        else:
+            print(f"self-test FAILED: {reason}", file=sys.stderr)
         self.window.close()
         # exit() before exec() has no effect, and start() can fail before the event loop runs.
         QTimer.singleShot(0, lambda: QApplication.instance().exit(code))

@@ -63,6 +63,7 @@ def test_self_test_writes_screenshot(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test passed" in result.stdout
+    assert result.stdout.count("passed") == 1, result.stdout
     image = QImage(str(screenshot))
     assert not image.isNull()
     assert image.width() >= 800
