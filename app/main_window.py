@@ -171,6 +171,8 @@ class MainWindow(QMainWindow):
         elif target.exists():
             self.open_folder(target)
         else:
+            # The path can contain a patient name, so the log gets its hash only.
+            log.error("cannot open %s: no such file or folder", short_hash(str(path)))
             self.show_error(
                 self.tr("Not found: {path}. It may have been moved or deleted.").format(path=path)
             )
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
             self.show_warning(self.tr("A scan is already running. Cancel it first."))
             return
         if not folder.exists():
+            log.error("cannot scan %s: folder not found", short_hash(str(folder)))
             self.show_error(self.tr("Folder not found: {path}").format(path=folder))
             return
         log.info("scanning folder %s", short_hash(str(folder)))
