@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from greenrfm_core import paths
@@ -60,8 +62,32 @@ def demo_study_folder() -> Path:
     return candidate if candidate.is_dir() else root
 
 
+NO_DISPLAY_MESSAGE = (
+    "greenrfm-studio: no display found (DISPLAY and WAYLAND_DISPLAY are not set).\n"
+    "Run it inside a desktop session, or without a screen under a virtual X server:\n"
+    "    xvfb-run -a greenrfm-studio --demo\n"
+    "or use the command-line demo, which needs no display:\n"
+    "    greenrfm demo"
+)
+
+
+def display_missing(environ: Mapping[str, str] | None = None) -> bool:
+    """Return True on Linux when Qt would find no display and abort.
+
+    Setting ``QT_QPA_PLATFORM`` (for example to ``offscreen`` or ``xcb``) counts as a display choice.
+    """
+    environ = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return False
+    return not any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Without a display Qt prints an unhelpful hint and aborts with a core dump inside QApplication().
+    if display_missing():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
     configure_logging(args.verbose)
 
     from PySide6.QtCore import QTimer
