@@ -12,8 +12,17 @@ import importlib
 import logging
 import pkgutil
 import sys
+import traceback
 
 from greenrfm_core import __version__
+
+
+def _input_error_types() -> tuple[type[BaseException], ...]:
+    """Return the exception types that mean bad user input (exit code 2)."""
+    from greenrfm_core.io.errors import StudyLoadError
+
+    # SchemaError, ModelFolderError, LabelsFileError and ReportsError subclass ValueError.
+    return (StudyLoadError, OSError, ValueError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,4 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except _input_error_types() as error:
+        # Bad input (a missing file, an empty folder, an unreadable series) gets one line, not a traceback.
+        # Any other exception type is a bug and propagates with its traceback.
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        print(f"greenrfm {args.command}: error: {error}", file=sys.stderr)
+        return 2

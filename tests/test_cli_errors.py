@@ -1,0 +1,83 @@
+"""Command-line errors and output: bad input gets one line and an exit code, tables stay aligned."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_inference_parity import make_folder, phantom_ct
+
+from greenrfm_core.cli import main as cli_main
+from greenrfm_core.cli.predict import format_table
+from greenrfm_core.io import write_nifti
+
+
+@pytest.fixture(scope="module")
+def model_folder(tmp_path_factory):
+    return make_folder(tmp_path_factory.mktemp("model"))
+
+
+@pytest.mark.parametrize("kind", ["empty_folder", "text_file"])
+def test_predict_bad_study_no_traceback(tmp_path, capsys, model_folder, kind):
+    if kind == "empty_folder":
+        study = tmp_path / "empty"
+        study.mkdir()
+    else:
+        study = tmp_path / "notes.txt"
+        study.write_text("not an image\n", encoding="utf-8")
+    code = cli_main(["predict", str(study), "--model", str(model_folder)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("greenrfm predict: error: ")
+    assert str(tmp_path) in err
+    assert "Traceback" not in err
+
+
+def test_predict_verbose_shows_traceback(tmp_path, capsys, model_folder):
+    study = tmp_path / "empty"
+    study.mkdir()
+    assert cli_main(["-v", "predict", str(study), "--model", str(model_folder)]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_convert_unwritable_out_no_traceback(tmp_path, capsys):
+    study = write_nifti(phantom_ct(1), tmp_path / "study.nii.gz")
+    code = cli_main(["convert", str(study), "--out", "/proc/greenrfm-test.nii.gz"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("greenrfm convert: error: ")
+    assert "/proc/greenrfm-test.nii.gz" in err
+    assert "Traceback" not in err
+
+
+def test_predict_notice_and_json_field(tmp_path, capsys, model_folder):
+    study = write_nifti(phantom_ct(3), tmp_path / "study.nii.gz")
+    capsys.readouterr()
+    assert cli_main(["predict", str(study), "--model", str(model_folder)]) == 0
+    captured = capsys.readouterr()
+    assert "not for clinical use" in captured.err
+    assert "not for clinical use" not in captured.out
+    assert cli_main(["predict", str(study), "--model", str(model_folder), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "not for clinical use" in result["clinical_use_notice"]
+
+
+def test_predict_table_precision_and_width():
+    long_name = "coronary_artery_wall_calcification_of_the_left_main_artery"
+    result = {
+        "engine": "torch",
+        "device": "cpu",
+        "timings_s": {"model_load": 0.1, "preprocess": 0.2, "model": 0.3},
+        "findings": [
+            {"id": long_name, "name": {"en": long_name}, "probability": 0.4991, "zero_shot_probability": None,
+             "threshold": 0.49822, "positive": True},
+            {"id": "emphysema", "name": {"en": "emphysema"}, "probability": 0.12, "zero_shot_probability": 0.3,
+             "threshold": 0.5, "positive": False},
+        ],
+    }
+    lines = format_table(result, "en").splitlines()
+    assert "0.4991" in lines[1]
+    assert "0.4982" in lines[1]
+    assert lines[1].startswith(long_name + " ")
+    # Every row puts the result column at the same offset.
+    assert len({line.index("result") if "result" in line else line.rindex("tive") - 4 for line in lines[:3]}) == 1
