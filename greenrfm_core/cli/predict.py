@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from greenrfm_core.modelfolder import ModelFolderError
+from greenrfm_core.modelfolder import MANIFEST_FILE, ModelFolderError
 
 
 def register(subparsers) -> None:
@@ -36,16 +37,38 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+NOT_FOR_CLINICAL_USE = "not for clinical use: this model is marked {reason} in its manifest provenance"
+
+
+def clinical_use_notice(model_dir: str) -> str | None:
+    """Return the notice for a model whose manifest provenance is synthetic or not for clinical use, else None."""
+    try:
+        manifest = json.loads((Path(model_dir) / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    provenance = manifest.get("provenance") if isinstance(manifest, dict) else None
+    if not isinstance(provenance, dict):
+        return None
+    reasons = [key for key in ("synthetic", "not_for_clinical_use") if provenance.get(key)]
+    if not reasons:
+        return None
+    return NOT_FOR_CLINICAL_USE.format(reason=" and ".join(reasons))
+
+
 def format_table(result: dict, lang: str) -> str:
-    """Format a ``Prediction.to_dict()`` as a plain-text table."""
-    rows = [f"{'finding':<32} {'probability':>11} {'zero-shot':>9} {'threshold':>9}  result"]
-    for finding in result["findings"]:
-        name = finding["name"].get(lang) or finding["name"].get("en") or finding["id"]
+    """Format a ``Prediction.to_dict()`` as a plain-text table.
+
+    Probabilities and thresholds share 4 decimals, so a probability that reads below its threshold is negative.
+    """
+    names = [finding["name"].get(lang) or finding["name"].get("en") or finding["id"] for finding in result["findings"]]
+    width = max([len("finding"), *(len(name) for name in names)])
+    rows = [f"{'finding':<{width}} {'probability':>11} {'zero-shot':>9} {'threshold':>9}  result"]
+    for name, finding in zip(names, result["findings"]):
         zero_shot = finding["zero_shot_probability"]
-        zero_shot_text = "-" if zero_shot is None else f"{zero_shot:.3f}"
+        zero_shot_text = "-" if zero_shot is None else f"{zero_shot:.4f}"
         verdict = "positive" if finding["positive"] else "negative"
         rows.append(
-            f"{name:<32} {finding['probability']:>11.3f} {zero_shot_text:>9} {finding['threshold']:>9.2f}  {verdict}"
+            f"{name:<{width}} {finding['probability']:>11.4f} {zero_shot_text:>9} {finding['threshold']:>9.4f}  {verdict}"
         )
     timings = result["timings_s"]
     rows.append(
@@ -67,8 +90,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     result = prediction.to_dict()
+    notice = clinical_use_notice(args.model)
     if args.json:
+        result["clinical_use_notice"] = notice
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
+        if notice:
+            print(notice, file=sys.stderr)
         print(format_table(result, args.lang))
     return 0

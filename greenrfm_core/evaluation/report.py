@@ -122,10 +122,11 @@ def youden_thresholds(labels: np.ndarray, scores: np.ndarray, finding_ids: list[
 
 def format_table(result: EvaluationResult) -> str:
     """Format per-finding AUROC, F1 and counts as a plain-text table for the terminal."""
-    lines = [f"{'finding':<32} {'AUROC':>6} {'F1':>6} {'pos':>5} {'neg':>5}"]
+    width = max([len("finding"), *(len(finding) for finding in result.findings)])
+    lines = [f"{'finding':<{width}} {'AUROC':>6} {'F1':>6} {'pos':>5} {'neg':>5}"]
     for finding, values in result.findings.items():
         lines.append(
-            f"{finding:<32} {_cell(values['auroc'])} {_cell(values['f1'])} "
+            f"{finding:<{width}} {_cell(values['auroc'])} {_cell(values['f1'])} "
             f"{values['n_positive']:>5} {values['n_negative']:>5}"
         )
     macro = result.macro
