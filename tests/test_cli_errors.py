@@ -81,3 +81,12 @@ def test_predict_table_precision_and_width():
     assert lines[1].startswith(long_name + " ")
     # Every row puts the result column at the same offset.
     assert len({line.index("result") if "result" in line else line.rindex("tive") - 4 for line in lines[:3]}) == 1
+
+
+@pytest.mark.parametrize("command", ["train", "demo"])
+def test_help_has_no_markup(capsys, command):
+    with pytest.raises(SystemExit):
+        cli_main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "``" not in out
+    assert f"greenrfm {command}" in out

@@ -13,6 +13,8 @@ import logging
 import time
 from pathlib import Path
 
+from greenrfm_core.cli._text import plain_help
+
 logger = logging.getLogger(__name__)
 
 # Reduced chest CT grid for the demo: the phantom's 358 x 358 x 256 mm field of view at 5.6 x 5.6 x 8 mm.
@@ -25,7 +27,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="train and evaluate on a synthetic phantom cohort end to end (a few minutes on a CPU)",
-        description=__doc__,
+        description=plain_help(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", type=Path, help="demo folder (default: a new folder in the cache)")

@@ -11,13 +11,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from greenrfm_core.cli._text import plain_help
+
 
 def register(subparsers) -> None:
     """Add the ``train`` subcommand."""
     parser = subparsers.add_parser(
         "train",
         help="train a GreenRFM model (MUST stages) on studies with reports or labels",
-        description=__doc__,
+        description=plain_help(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--task", required=True, help="finding schema: a task (chest-ct, abdomen-ct, knee-mri, "

@@ -1,0 +1,13 @@
+"""Plain-text helpers shared by the subcommand modules."""
+
+from __future__ import annotations
+
+import re
+
+_ROLE = re.compile(r":[a-z]+:`([^`]*)`")
+
+
+def plain_help(docstring: str | None) -> str:
+    """Strip reStructuredText markup (````literal```` and ``:role:`name```) from a docstring for ``--help``."""
+    text = _ROLE.sub(r"\1", docstring or "")
+    return text.replace("``", "")
