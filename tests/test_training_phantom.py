@@ -1,10 +1,15 @@
 """End-to-end MUST pipeline on phantom chest CTs: reports -> rule labels -> vision, text, align -> AUROC.
 
-The cohort is small and the network narrow so the test fits a 2-core CPU. It uses 80 training phantoms at a
-48 x 48 x 24 input, ResNet-18 widths x 0.25 and a scratch text encoder. The schema keeps the two findings that
-such a small network learns from 80 phantoms at this size: pleural effusion and interlobular septal thickening.
-NOTE: cardiomegaly, atelectasis, emphysema and consolidation stayed between 0.33 and 0.67 AUROC in this
-setting, so the test does not claim them.
+The cohort is small and the network narrow so the test fits a 2-core CPU. It trains on 80 phantoms at a
+64 x 64 x 32 input (5.6 x 5.6 x 8 mm) with ResNet-18 widths x 0.125, 24 epochs per stage and a scratch text
+encoder. The schema keeps the six findings that change large regions of the chest and that this network
+separates from 80 phantoms (held-out AUROC 0.79 to 1.00, macro 0.95): pleural effusion, interlobular septal
+thickening, cardiomegaly, pericardial effusion, hiatal hernia and atelectasis.
+NOTE: the other twelve findings are left out. Trained on all 18 findings at a 48 x 48 x 24 grid, the same
+cohort gave macro AUROC 0.55 after 12 epochs per stage, with only septal thickening and pleural effusion above 0.85.
+Consolidation (0.74), peribronchial thickening (0.61), bronchiectasis (0.59) and medical material (0.43)
+stayed low in a 10-finding run, and the small findings (nodules, nodes, calcifications, bullae, fibrotic
+bands) need a finer grid or more phantoms than a 120 s test can train on.
 The held-out cohort is rendered with another seed and scored against its ground-truth labels.
 """
 
@@ -19,10 +24,17 @@ from greenrfm_core.phantom.cohort import generate_cohort
 from greenrfm_core.schemas import schema_path
 from greenrfm_core.training import TrainConfig, TrainingControl, read_events, train
 
-FINDINGS = ("pleural_effusion", "interlobular_septal_thickening")
+FINDINGS = (
+    "cardiomegaly",
+    "pericardial_effusion",
+    "hiatal_hernia",
+    "atelectasis",
+    "pleural_effusion",
+    "interlobular_septal_thickening",
+)
 
 
-# About 50 s on a lightly loaded 2-core CPU and 7 minutes at load average 10. The limit covers both.
+# 91 s on a 2-core CPU at load average 3. The limit leaves room for a busier machine.
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_must_pipeline_separates_phantom_findings(tmp_path, capsys):
@@ -33,13 +45,13 @@ def test_must_pipeline_separates_phantom_findings(tmp_path, capsys):
     train_dir = tmp_path / "train"
     test_dir = tmp_path / "test"
     generate_cohort("chest-ct", 80, train_dir, fmt="nifti", seed=11, prevalence=0.4)
-    generate_cohort("chest-ct", 20, test_dir, fmt="nifti", seed=12, prevalence=0.4)
+    generate_cohort("chest-ct", 30, test_dir, fmt="nifti", seed=12, prevalence=0.4)
 
     out = tmp_path / "run"
     config = TrainConfig(
         task=str(subset_schema), data_dir=train_dir, reports=train_dir / "reports.csv", out=out,
-        profile="lite", stage="all", device="cpu", input_shape=(48, 48, 24), spacing=(7.5, 7.5, 10.7),
-        width_mult=0.25, text_encoder="scratch", epochs=12, batch_size=8, lr=3e-3, seed=0, val_fraction=0.15,
+        profile="lite", stage="all", device="cpu", input_shape=(64, 64, 32), spacing=(5.6, 5.6, 8.0),
+        width_mult=0.125, text_encoder="scratch", epochs=24, batch_size=8, lr=3e-3, seed=0, val_fraction=0.15,
         events=str(out / "events.jsonl"),
     )
     assert train(config, TrainingControl()) == 0
@@ -51,7 +63,7 @@ def test_must_pipeline_separates_phantom_findings(tmp_path, capsys):
     manifest = json.loads((out / "model" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["finding_ids"] == list(FINDINGS)
     assert set(manifest["thresholds"]) == set(FINDINGS)
-    assert manifest["preprocess"]["shape"] == [48, 48, 24]
+    assert manifest["preprocess"]["shape"] == [64, 64, 32]
     assert "zero_shot" in manifest["metrics"]
 
     capsys.readouterr()
@@ -60,6 +72,6 @@ def test_must_pipeline_separates_phantom_findings(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     classifier = report["results"][0]
     print({finding: values["auroc"] for finding, values in classifier["findings"].items()})
-    assert report["studies"] == 20
+    assert report["studies"] == 30
     assert classifier["macro"]["macro_auroc"] >= 0.90
     assert report["results"][1]["source"] == "zero_shot"
