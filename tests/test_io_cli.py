@@ -187,3 +187,13 @@ def test_convert_named_series_and_errors(tmp_path, capsys):
     assert "series 9.9 not found" in capsys.readouterr().err
     assert main(["convert", str(tmp_path / "missing"), "--out", str(out)]) == 2
     assert main(["convert", str(tmp_path / "study"), "--out", str(tmp_path / "x.mha")]) == 2
+
+
+@pytest.mark.parametrize("with_text_file", [False, True])
+def test_scan_without_dicom_exits_1(tmp_path, capsys, with_text_file):
+    if with_text_file:
+        (tmp_path / "notes.txt").write_text("no images here\n", encoding="utf-8")
+    assert main(["scan", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"no DICOM study found in {tmp_path}" in err
+    assert "DICOMDIR" in err

@@ -128,6 +128,13 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         _print_table(report)
+    if not report["studies"] and not report["cancelled"]:
+        print(
+            f"no DICOM study found in {result.root}; choose the folder that contains the exported study "
+            "(or a DICOMDIR)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
