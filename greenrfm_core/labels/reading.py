@@ -178,29 +178,40 @@ def read_reports(path: str | Path, id_column: str | None = None,
     index = {column: position for position, column in enumerate(header)}
     rows: list[ReportRow] = []
     warnings: Counter = Counter()
-    seen: set[str] = set()
+    warning_rows: dict[str, list[str]] = {}
+    first_row: dict[str, int] = {}
+
+    def flag(kind: str, description: str) -> None:
+        warnings[kind] += 1
+        warning_rows.setdefault(kind, []).append(description)
+
     for row_number, record in enumerate(records, start=2):
         study_id = record[index[id_column]].strip() if index[id_column] < len(record) else ""
         text = _join_sections(record, index, sections)
         if not study_id:
-            warnings["missing_id"] += 1
+            flag("missing_id", f"row {row_number}")
             continue
-        if study_id in seen:
-            warnings["duplicate_id"] += 1
+        if study_id in first_row:
+            flag("duplicate_id", f"row {row_number} (id {study_id}; row {first_row[study_id]} kept)")
             continue
         if not text.strip():
-            warnings["empty_report"] += 1
+            flag("empty_report", f"row {row_number} (id {study_id})")
             continue
         if len(text) > LONG_REPORT_CHARS:
-            warnings["long_report"] += 1
-        seen.add(study_id)
+            flag("long_report", f"row {row_number} (id {study_id})")
+        first_row[study_id] = row_number
         rows.append(ReportRow(study_id=study_id, text=text, row=row_number))
 
+    # The log names row numbers only, because study ids may identify patients.
     for kind, count in sorted(warnings.items()):
-        logger.warning("%s: %d row(s) with %s", path.name, count, kind.replace("_", " "))
+        row_numbers = ", ".join(description.split(" (")[0].removeprefix("row ")
+                                for description in warning_rows[kind][:5])
+        more = f" and {count - 5} more" if count > 5 else ""
+        logger.warning("%s: %d row(s) with %s: row %s%s", path.name, count, kind.replace("_", " "),
+                       row_numbers, more)
     return ReportTable(path=str(path), rows=rows, id_column=id_column,
                        text_columns=[column for column, _ in sections], encoding=encoding,
-                       warnings=dict(warnings))
+                       warnings=dict(warnings), warning_rows=warning_rows)
 
 
 def _join_sections(record: list[str], index: dict[str, int], sections: list[tuple[str, str | None]]) -> str:

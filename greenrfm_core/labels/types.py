@@ -62,6 +62,8 @@ class ReportTable:
         encoding: Detected text encoding (``None`` for XLSX).
         warnings: Warning kind mapped to the number of rows it concerns (``empty_report``, ``duplicate_id``,
             ``missing_id``, ``long_report``).
+        warning_rows: Warning kind mapped to one description per row it concerns, in file order, such as
+            ``row 7 (id S3; row 2 kept)``.
     """
 
     path: str
@@ -70,6 +72,7 @@ class ReportTable:
     text_columns: list[str]
     encoding: str | None
     warnings: dict[str, int] = field(default_factory=dict)
+    warning_rows: dict[str, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
