@@ -72,3 +72,44 @@ def test_input_errors_exit_2(tmp_path, capsys):
     assert cli_main(["label", "--reports", str(reports), "--task", "brain-ct", "--out", str(tmp_path / "l.csv")]) == 2
     assert "unknown task 'brain-ct'" in capsys.readouterr().err
     assert cli_main(["label", "--evaluate", str(tmp_path / "missing.csv"), "--labels", str(reports)]) == 2
+
+
+def _write_reports(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["study_id", "report"])
+        writer.writerows(rows)
+    return path
+
+
+def test_reading_warnings_once_with_rows(tmp_path, capsys):
+    reports = _write_reports(tmp_path / "reports.csv", [
+        ("S1", "No pleural effusion."),
+        ("S2", "Small right pleural effusion."),
+        ("S1", "Large pneumothorax."),
+        ("S3", ""),
+    ])
+    assert cli_main(["label", "--reports", str(reports), "--out", str(tmp_path / "labels.csv")]) == 0
+    err = capsys.readouterr().err
+    duplicate_lines = [line for line in err.splitlines() if "duplicate id" in line]
+    assert len(duplicate_lines) == 1
+    assert "row 4 (id S1; row 2 kept)" in duplicate_lines[0]
+    empty_lines = [line for line in err.splitlines() if "empty report" in line]
+    assert len(empty_lines) == 1
+    assert "row 5 (id S3)" in empty_lines[0]
+
+
+def test_unrecognised_language_warns(tmp_path, capsys):
+    reports = _write_reports(tmp_path / "reports.csv", [
+        ("F1", "Pas d'épanchement pleural. Poumons sans particularité."),
+        ("E1", "Lungs are clear."),
+        ("Z1", "双肺未见异常。"),
+        ("F2", "Le coeur est de taille normale."),
+    ])
+    assert cli_main(["label", "--reports", str(reports), "--out", str(tmp_path / "labels.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "2 report(s) contain no English or Chinese" in err
+    assert "row 2 (id F1)" in err
+    assert "row 5 (id F2)" in err
+    assert "E1" not in err
+    assert "Z1" not in err

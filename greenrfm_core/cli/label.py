@@ -80,11 +80,18 @@ def run(args: argparse.Namespace) -> int:
         if args.out is None:
             print("error: --out labels.csv is required with --reports", file=sys.stderr)
             return 2
+        reading_logger = logging.getLogger("greenrfm_core.labels.reading")
+        previous = reading_logger.level
+        if not getattr(args, "verbose", False):
+            # The command prints each reading warning with its rows and ids, so the log would repeat it.
+            reading_logger.setLevel(logging.ERROR)
         try:
             status = _label(args)
         except (ReportsError, SchemaError, LLMError, OSError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        finally:
+            reading_logger.setLevel(previous)
         labels_path = args.out
     if args.evaluate is not None:
         if labels_path is None:
@@ -104,7 +111,9 @@ def _label(args: argparse.Namespace) -> int:
     print(f"read {len(table)} reports from {args.reports} (id column {table.id_column!r}, text "
           f"{', '.join(repr(column) for column in table.text_columns)}, encoding {table.encoding or 'xlsx'})")
     for kind, count in sorted(table.warnings.items()):
-        print(f"warning: {count} row(s) skipped or flagged: {kind.replace('_', ' ')}", file=sys.stderr)
+        action = "flagged" if kind == "long_report" else "skipped"
+        rows = _first_few(table.warning_rows.get(kind, []), count)
+        print(f"warning: {count} row(s) {action}, {kind.replace('_', ' ')}: {rows}", file=sys.stderr)
 
     rules = RuleLabeler(schema, language=args.lang)
     use_llm = bool(args.llm or args.llm_url)
@@ -126,6 +135,12 @@ def _label(args: argparse.Namespace) -> int:
             status = 1
     else:
         results = [rules.label(row.study_id, row.text) for row in table.rows]
+    unrecognised = [f"row {row.row} (id {row.study_id})" for row in table.rows if not rules.recognises(row.text)]
+    if unrecognised:
+        print(f"warning: {len(unrecognised)} report(s) contain no English or Chinese finding, cue or section "
+              f"header, so every finding got its default label: {_first_few(unrecognised, len(unrecognised))}. "
+              "Check the report language and the --text-column before training on these labels",
+              file=sys.stderr)
 
     evidence_path = args.evidence or args.out.with_name(f"{args.out.stem}.evidence.csv")
     write_labels_csv(args.out, schema.finding_ids, results)
@@ -141,6 +156,12 @@ def _label(args: argparse.Namespace) -> int:
               f"{counts[(finding_id, -1)]:>5}")
     print(f"wrote {args.out} and {evidence_path}")
     return status
+
+
+def _first_few(descriptions: list[str], count: int, limit: int = 5) -> str:
+    """Join the first ``limit`` row descriptions, then say how many more there are."""
+    text = ", ".join(descriptions[:limit])
+    return f"{text} and {count - limit} more" if count > limit else text
 
 
 def _evaluate(reference_path: Path, labels_path: Path) -> None:

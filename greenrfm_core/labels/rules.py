@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from greenrfm_core.labels.text import Sentence, detect_language, load_cues, split_sentences
+from greenrfm_core.labels.text import Sentence, detect_language, load_cues, split_sections, split_sentences
 from greenrfm_core.labels.types import ABSENT, PRESENT, UNCERTAIN, Evidence, ReportLabels
 from greenrfm_core.schemas import Schema, load_schema
 
@@ -66,6 +66,13 @@ def synonym_to_pattern(synonym: str, language: str) -> str:
         last_pattern = re.escape(last)
     parts = [re.escape(word) for word in words[:-1]] + [last_pattern]
     return r"\b" + r"[\s-]+".join(parts) + r"\b"
+
+
+# Common English words of radiology reports: a report containing one is English even when it names no finding
+# ("Lungs are clear."), so the unrecognised-report warning skips it.
+_ENGLISH_WORDS = re.compile(
+    r"\b(?:the|is|are|was|were|no|not|of|and|with|without|there|normal|clear|unremarkable|seen)\b", re.IGNORECASE
+)
 
 
 class RuleLabeler:
@@ -165,6 +172,25 @@ class RuleLabeler:
         apply_derived_findings(self.schema, labels)
         ordered = {finding_id: labels[finding_id] for finding_id in self.schema.finding_ids}
         return ReportLabels(study_id=study_id, labels=ordered, evidence=evidence)
+
+    def recognises(self, text: str) -> bool:
+        """Return whether the report contains anything the rules can read in English or Chinese.
+
+        A report is recognised when it has Chinese characters, a common English word, a section header, a finding
+        synonym or a cue (negation, uncertainty, ...) of either language. An unrecognised report, such as one written in French,
+        gets the schema's default label for every finding, which is usually 0.
+        """
+        text = text or ""
+        if detect_language(text) == "zh" or _ENGLISH_WORDS.search(text):
+            return True
+        if any(section for section, _, _ in split_sections(text)):
+            return True
+        languages = ("en", "zh") if self.language == "auto" else (self.language,)
+        for sentence in split_sentences(text):
+            for language in languages:
+                if self._find_cues(sentence.text, language) or self.mentions(sentence.text, language):
+                    return True
+        return False
 
     def mentions(self, sentence: str, language: str) -> list[Mention]:
         """Find every finding mention in one sentence and label it from its cues."""
