@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 # Pixels of mouse travel that change the window by 1/200 of the series' value range.
 _DRAG_FRACTION_PER_PX = 1.0 / 200.0
 
+# Heat-map voxels at or above this fraction of the maximum count as the peak the crosshair jumps to.
+HOT_FRACTION = 0.9
+
 # Milliseconds without a scroll step after which the views redraw with linear interpolation.
 _SCROLL_SETTLE_MS = 200
 
@@ -307,8 +310,8 @@ class ThreeViewViewer(QWidget):
         Args:
             heatmap: activation on the volume's grid, shape ``(z, y, x)``; scaled here to [0, 1].
             title: text for the colour bar (ASCII renders best in VTK's default font).
-            jump_to_max: move the crosshair to the voxel of maximum activation (not for a flat map, which
-                has no maximum).
+            jump_to_max: move the crosshair to the peak activation nearest to it, that is the voxel at or
+                above ``HOT_FRACTION`` of the maximum that is nearest (not for a flat map, which has no maximum).
             display_name: name shown above the views in the UI language; defaults to ``title``.
 
         Returns:
@@ -334,11 +337,23 @@ class ThreeViewViewer(QWidget):
         self.heatmap_label.setText(display_name or title)
         has_activation = high > low
         if jump_to_max and has_activation:
-            k, j, i = np.unravel_index(int(np.argmax(scaled)), scaled.shape)
-            self.set_cursor(int(i), int(j), int(k))
+            self.set_cursor(*self._hot_voxel_near_cursor(scaled))
         else:
             self.refresh()
         return has_activation
+
+    def _hot_voxel_near_cursor(self, scaled: np.ndarray) -> tuple[int, int, int]:
+        """Return the (i, j, k) voxel within ``HOT_FRACTION`` of the maximum that is nearest the crosshair.
+
+        A coarse map often has a broad plateau whose single maximum sits on an edge slice. Picking the
+        plateau voxel nearest the crosshair (the series centre after loading) keeps the views on slices
+        through the body. A focal map has a small plateau, so the crosshair still moves to its peak.
+        """
+        k, j, i = np.nonzero(scaled >= HOT_FRACTION * float(scaled.max()))
+        hot = np.stack([i, j, k], axis=1)
+        distance_mm = np.linalg.norm((hot - self.cursor) * np.asarray(self.volume.spacing), axis=1)
+        nearest = hot[int(np.argmin(distance_mm))]
+        return int(nearest[0]), int(nearest[1]), int(nearest[2])
 
     def clear_heatmap(self) -> None:
         """Remove the heat map from all views."""
