@@ -199,10 +199,12 @@ class PredictionController(QObject):
             plane = shown_plane if shown_plane in planes else planes[0]
 
         def work(report, cancelled):
+            # Upsampled activation also covers the air around the body, so the overlay keeps tissue only.
             if plane is None:
-                return np.asarray(prediction.heatmap(finding_id), dtype=np.float32)
+                return np.asarray(prediction.heatmap(finding_id, body_only=True), dtype=np.float32)
             # Three-plane MRI: the map of the plane on screen, resampled onto the series on screen.
-            return np.asarray(prediction.heatmap(finding_id, volume=volume, plane=plane), dtype=np.float32)
+            heatmap = prediction.heatmap(finding_id, volume=volume, plane=plane, body_only=True)
+            return np.asarray(heatmap, dtype=np.float32)
 
         def done(heatmap: np.ndarray) -> None:
             if finding_id != self._heatmap_request:

@@ -20,6 +20,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from app.viewer.three_view import HOT_FRACTION
+from greenrfm_core.inference.heatmap import body_mask
+
 pytestmark = pytest.mark.gui
 
 SHOTS = Path("/tmp/gui-shots")
@@ -280,8 +283,11 @@ def test_predict_heatmap_and_exports(opened, model_folder, qtbot, tmp_path):
         panel.select_finding(finding_id)
     heatmap = opened.viewer.heatmap
     assert heatmap is not None and heatmap.shape == opened.volume.array.shape
-    peak = np.unravel_index(int(np.argmax(heatmap)), heatmap.shape)
-    assert list(opened.viewer.cursor) == [peak[2], peak[1], peak[0]], "jumps to the maximum activation"
+    i, j, k = opened.viewer.cursor
+    assert heatmap[k, j, i] >= HOT_FRACTION * heatmap.max(), "jumps to the peak activation"
+    outside_body = ~body_mask(opened.volume)
+    assert outside_body.any()
+    assert heatmap[outside_body].max() == 0.0, "the overlay colours tissue only"
     with_overlay = view.capture()
     opened.viewer.opacity_slider.setValue(0)
     without_overlay = view.capture()
@@ -378,3 +384,53 @@ def test_scroll_interpolation_and_multisampling(opened, qtbot):
         lambda: all(p.GetInterpolationTypeAsString() == "Linear" for p in properties.values()), timeout=5000
     )
     assert viewer.capture("coronal").std() > 10
+
+
+def test_series_opens_at_middle_slices(opened, phantom):
+    shape_xyz = phantom["volume"].shape_xyz
+    for plane, axis in (("sagittal", 0), ("coronal", 1), ("axial", 2)):
+        assert opened.viewer.slice_index(plane) == shape_xyz[axis] // 2, plane
+
+
+def test_heatmap_plateau_keeps_middle_slice(opened):
+    viewer = opened.viewer
+    middle = [int(c) for c in viewer.cursor]
+    plateau = np.zeros(opened.volume.array.shape, np.float32)
+    # The single maximum sits on the first axial slice, 1 % above a plateau that covers the middle.
+    plateau[:, 40:90, 40:90] = 1.0
+    plateau[0, 40:90, 40:90] = 1.01
+    viewer.set_heatmap(plateau, "plateau")
+    assert [int(c) for c in viewer.cursor] == middle
+
+    focal = np.zeros(opened.volume.array.shape, np.float32)
+    focal[3, 10, 20] = 1.0
+    viewer.set_heatmap(focal, "focal")
+    assert [int(c) for c in viewer.cursor] == [20, 10, 3], "a focal peak still moves the crosshair"
+
+
+def test_body_mask_excludes_air_and_table(phantom):
+    from greenrfm_core.inference.heatmap import mask_to_body
+
+    volume = phantom["volume"]
+    mask = body_mask(volume)
+    nz, ny, nx = volume.array.shape
+    assert mask.shape == volume.array.shape
+    assert not mask[:, 0, 0].any(), "corner air is outside the body"
+    assert mask[nz // 2, ny // 2, nx // 2], "the mediastinum is inside the body"
+    lung_air = (volume.array < -700) & mask
+    assert lung_air.sum() > 1000, "air-filled lung inside the outline belongs to the body"
+    outside_tissue = (volume.array > -500) & ~mask
+    assert outside_tissue.sum() > 0, "the table is tissue-dense but not body"
+
+    heat = np.ones(volume.array.shape, np.float32)
+    masked = mask_to_body(heat, volume)
+    assert masked.max() == 1.0
+    assert masked[~mask].max() == 0.0
+    assert heat.min() == 1.0, "the input map is not changed"
+
+
+def test_body_mask_nifti_without_modality(phantom):
+    import dataclasses
+
+    volume = dataclasses.replace(phantom["volume"], modality="")
+    assert np.array_equal(body_mask(volume), body_mask(phantom["volume"]))

@@ -7,6 +7,9 @@ The resampling inverts the preprocessing grid of :func:`greenrfm_core.preprocess
 is LPS-aligned, has ``spec["shape"]`` voxels at ``spec["spacing"]`` and is centred on the volume's centre.
 When the spec has no spacing, the grid instead follows the volume's own index axes stretched over ``shape``.
 Source voxels outside the model grid get 0.
+
+The coarse feature grid spreads activation over air around the body when it is upsampled, so
+:func:`mask_to_body` can zero voxels outside the body outline for display.
 """
 
 from __future__ import annotations
@@ -18,6 +21,13 @@ import torch
 import torch.nn.functional as F
 
 from greenrfm_core.volume import Volume
+
+# CT voxels at or below this value (HU) count as air outside the body; lung parenchyma is about -850 HU
+# but lies inside the body outline, which the mask fills slice by slice.
+CT_AIR_THRESHOLD_HU = -500.0
+
+# MR voxels below this fraction of the 99th intensity percentile count as background air.
+MR_BACKGROUND_FRACTION = 0.05
 
 # Source slices resampled per grid_sample call, which bounds the coordinate buffer to ~50 MB at 512x512.
 SLICES_PER_CHUNK = 16
@@ -176,3 +186,37 @@ def normalise(heat: np.ndarray) -> np.ndarray:
     heat = np.maximum(heat, 0.0, dtype=np.float32)
     peak = float(heat.max()) if heat.size else 0.0
     return heat / peak if peak > 0 else heat
+
+
+def body_mask(volume: Volume) -> np.ndarray:
+    """Return a bool (z, y, x) mask of the voxels inside the body outline of ``volume``.
+
+    A voxel is tissue when it is above ``CT_AIR_THRESHOLD_HU`` (CT) or above ``MR_BACKGROUND_FRACTION`` of
+    the 99th intensity percentile (MR). A series of unknown modality (NIfTI) counts as CT when it has values
+    at or below the air threshold. The body is the largest connected tissue region, which leaves out the
+    patient table. Holes inside each axial outline, such as the air-filled lungs, are filled.
+    """
+    from scipy import ndimage
+
+    array = np.asarray(volume.array)
+    modality = volume.modality.upper()
+    is_ct = modality == "CT" or (modality != "MR" and float(array.min()) <= CT_AIR_THRESHOLD_HU)
+    if is_ct:
+        tissue = array > CT_AIR_THRESHOLD_HU
+    else:
+        tissue = array > MR_BACKGROUND_FRACTION * float(np.percentile(array, 99))
+    labels, count = ndimage.label(tissue)
+    if count > 1:
+        sizes = np.bincount(labels.ravel())
+        sizes[0] = 0
+        tissue = labels == int(np.argmax(sizes))
+    mask = np.empty(tissue.shape, dtype=bool)
+    for index in range(tissue.shape[0]):
+        mask[index] = ndimage.binary_fill_holes(tissue[index])
+    return mask
+
+
+def mask_to_body(heat: np.ndarray, volume: Volume) -> np.ndarray:
+    """Zero a (z, y, x) heat map outside the body outline of ``volume`` and rescale it to [0, 1] again."""
+    masked = np.where(body_mask(volume), heat, 0.0).astype(np.float32, copy=False)
+    return normalise(masked)

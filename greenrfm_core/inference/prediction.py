@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from greenrfm_core.inference.heatmap import class_activation, normalise, resample_to_source
+from greenrfm_core.inference.heatmap import class_activation, mask_to_body, normalise, resample_to_source
 from greenrfm_core.volume import Volume
 
 
@@ -79,7 +79,13 @@ class Prediction:
             "findings": findings,
         }
 
-    def heatmap(self, finding_id: str, volume: Volume | None = None, plane: str | None = None) -> np.ndarray:
+    def heatmap(
+        self,
+        finding_id: str,
+        volume: Volume | None = None,
+        plane: str | None = None,
+        body_only: bool = False,
+    ) -> np.ndarray:
         """Compute the class-activation heat map of a finding on the source volume's own voxel grid.
 
         Args:
@@ -87,6 +93,9 @@ class Prediction:
             volume: the source volume whose (z, y, x) grid the map is resampled onto. Defaults to the Volume
                 that was predicted on; for a study path the study is read again (geometry only is used).
             plane: for three-plane MRI, which plane's map to return (required there).
+            body_only: zero the voxels outside the body outline (air, see
+                :func:`~greenrfm_core.inference.heatmap.body_mask`) and rescale, so a display colours tissue
+                only. The default returns the exact class activation.
 
         Returns:
             float32 (z, y, x) in [0, 1] with the source volume's shape: ReLU of the activation, divided by its
@@ -109,8 +118,8 @@ class Prediction:
         cam = class_activation(self.feature_maps[name], weights)
         source_volume = volume if volume is not None else self._source_volume(plane)
         spacing = self.spec.get("spacing")
-        heat = resample_to_source(cam, self.model_shapes[name], source_volume, spacing)
-        return normalise(heat)
+        heat = normalise(resample_to_source(cam, self.model_shapes[name], source_volume, spacing))
+        return mask_to_body(heat, source_volume) if body_only else heat
 
     def _source_volume(self, plane: str | None) -> Volume:
         source = self.source
