@@ -90,3 +90,37 @@ def test_help_has_no_markup(capsys, command):
     out = capsys.readouterr().out
     assert "``" not in out
     assert f"greenrfm {command}" in out
+
+
+@pytest.mark.parametrize("case", ["labels_without_findings", "unavailable_device"])
+def test_train_user_error_plain(tmp_path, caplog, case):
+    data = tmp_path / "data"
+    data.mkdir()
+    labels = tmp_path / "labels.csv"
+    labels.write_text("study_id,foo\nS1,1\n", encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    out = tmp_path / "run"
+    device = "cuda:99" if case == "unavailable_device" else "cpu"
+    argv = ["train", "--task", "chest-ct", "--data", str(data), "--labels", str(labels), "--out", str(out),
+            "--events", str(events), "--device", device]
+    assert cli_main(argv) == 1
+    error_records = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert error_records
+    assert all(record.exc_info is None for record in error_records)
+    messages = [json.loads(line)["message"] for line in events.read_text().splitlines()
+                if json.loads(line)["event"] == "error"]
+    assert len(messages) == 1
+    assert not messages[0].startswith("ValueError")
+    assert not out.exists()
+
+
+def test_train_keeps_existing_out_folder(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    labels = tmp_path / "labels.csv"
+    labels.write_text("study_id,foo\nS1,1\n", encoding="utf-8")
+    out = tmp_path / "run"
+    out.mkdir()
+    argv = ["train", "--task", "chest-ct", "--data", str(data), "--labels", str(labels), "--out", str(out)]
+    assert cli_main(argv) == 1
+    assert out.is_dir()

@@ -9,6 +9,7 @@ SIGUSR1 pauses after the current step and SIGUSR2 resumes (POSIX only). Run unde
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from greenrfm_core.cli._text import plain_help
@@ -76,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from greenrfm_core.training import TrainConfig, train
 
     if args.epochs < 1 or args.batch_size < 1:
-        print(f"error: --epochs and --batch-size must be at least 1; got {args.epochs} and {args.batch_size}")
+        print(f"error: --epochs and --batch-size must be at least 1; got {args.epochs} and {args.batch_size}",
+              file=sys.stderr)
         return 2
     config = TrainConfig(
         task=args.task,

@@ -71,20 +71,56 @@ def train(config: TrainConfig, control: TrainingControl | None = None) -> int:
         0 on success or after a SIGTERM stop (checkpoint saved), 130 after SIGINT, 1 on an error (also sent
         as an ``error`` event).
     """
+    from greenrfm_core.io.errors import StudyLoadError
+
+    out = Path(config.out)
+    out_existed = out.exists()
     control = control or TrainingControl().install()
-    device = resolve_device(config.device)
-    dist_info, device = init_distributed(device)
-    events = EventWriter(config.events if dist_info.is_main else None, append=config.resume)
+    events: EventWriter | None = None
     try:
+        device = resolve_device(config.device)
+        dist_info, device = init_distributed(device)
+        events = EventWriter(config.events if dist_info.is_main else None, append=config.resume)
         return _train(config, control, device, dist_info, events)
+    except (StudyLoadError, OSError, ValueError) as error:
+        # Bad input (no matching study, a labels file without finding columns, an unavailable device) is
+        # reported in one line; -v adds the traceback.
+        logger.error("Training failed: %s", error)
+        logger.debug("Traceback of the training failure", exc_info=True)
+        _emit_error(config, events, str(error))
+        return EXIT_FAILED
     except Exception as error:
         logger.exception("Training failed")
-        events.emit("error", message=f"{type(error).__name__}: {error}")
+        _emit_error(config, events, f"{type(error).__name__}: {error}")
         return EXIT_FAILED
     finally:
-        events.close()
+        if events is not None:
+            events.close()
         control.uninstall()
         shutdown_distributed()
+        _remove_if_new_and_empty(out, out_existed)
+
+
+def _emit_error(config: TrainConfig, events: EventWriter | None, message: str) -> None:
+    """Send an ``error`` event, opening the events output first when training failed before it was opened."""
+    if events is not None:
+        events.emit("error", message=message)
+        return
+    writer = EventWriter(config.events, append=config.resume)
+    try:
+        writer.emit("error", message=message)
+    finally:
+        writer.close()
+
+
+def _remove_if_new_and_empty(out: Path, out_existed: bool) -> None:
+    """Remove the run folder when this run created it and failed before writing anything into it."""
+    if out_existed or not out.is_dir() or any(out.iterdir()):
+        return
+    try:
+        out.rmdir()
+    except OSError as error:
+        logger.debug("Could not remove the empty run folder %s: %s", out, error)
 
 
 def _train(config: TrainConfig, control: TrainingControl, device: torch.device, dist_info: DistributedInfo,
