@@ -434,3 +434,20 @@ def test_body_mask_nifti_without_modality(phantom):
 
     volume = dataclasses.replace(phantom["volume"], modality="")
     assert np.array_equal(body_mask(volume), body_mask(phantom["volume"]))
+
+
+def test_colour_bar_labels_legible(opened):
+    from PySide6.QtGui import QFontInfo
+
+    viewer = opened.viewer
+    heat = np.zeros(opened.volume.array.shape, np.float32)
+    heat[20:40, 40:90, 40:90] = 1.0
+    viewer.set_heatmap(heat, "pleural_effusion")
+    for plane, view in viewer.views.items():
+        bar = view._scalar_bar
+        assert bar.GetVisibility(), plane
+        assert bar.GetUnconstrainedFontSize(), f"{plane}: VTK must not shrink the labels to the bar"
+        assert bar.GetLabelTextProperty().GetFontSize() == QFontInfo(view.font()).pixelSize(), plane
+        assert bar.GetLabelTextProperty().GetFontSize() >= 10, plane
+        assert bar.GetNumberOfLabels() <= 3, plane
+        assert bar.GetTitle() in ("", None), f"{plane}: a finding name does not fit beside the bar"

@@ -8,7 +8,7 @@ import numpy as np
 import vtkmodules.vtkRenderingFreeType
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import QFontInfo, QKeyEvent, QMouseEvent, QWheelEvent
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 from vtkmodules.vtkCommonDataModel import vtkImageData
 from vtkmodules.vtkFiltersSources import vtkLineSource
@@ -164,8 +164,12 @@ class SliceView(QVTKRenderWindowInteractor):
         props.InitTraversal()
         return [props.GetNextProp() for _ in range(props.GetNumberOfItems())]
 
-    def set_overlay(self, image: vtkImageData, opacity: float, title: str) -> None:
-        """Blend a heat map in [0, 1] on the same grid as the image over the slice."""
+    def set_overlay(self, image: vtkImageData, opacity: float) -> None:
+        """Blend a heat map in [0, 1] on the same grid as the image over the slice, with a colour bar.
+
+        The colour bar has no title, because a finding name does not fit beside it in a narrow view. The
+        viewer shows the name above the views instead.
+        """
         self._overlay_mapper.SetInputData(image)
         self._overlay_mapper.SetSliceNumber(self._base_mapper.GetSliceNumber())
         self._overlay_slice.GetProperty().SetOpacity(opacity)
@@ -173,17 +177,33 @@ class SliceView(QVTKRenderWindowInteractor):
             self._stack.AddImage(self._overlay_slice)
             self._overlay_visible = True
         if self._scalar_bar is None:
-            self._scalar_bar = vtkScalarBarActor()
-            self._scalar_bar.SetLookupTable(self._lookup_table)
-            self._scalar_bar.SetNumberOfLabels(3)
-            self._scalar_bar.SetWidth(0.08)
-            self._scalar_bar.SetHeight(0.4)
-            self._scalar_bar.SetPosition(0.9, 0.08)
-            self._scalar_bar.UseOpacityOff()
-            self._scalar_bar.GetLabelTextProperty().SetFontSize(10)
+            self._scalar_bar = self._make_scalar_bar()
             self._renderer.AddViewProp(self._scalar_bar)
-        self._scalar_bar.SetTitle(title)
         self._scalar_bar.VisibilityOn()
+
+    def _make_scalar_bar(self) -> vtkScalarBarActor:
+        """Create the heat map's colour bar with labels in the widget's font size."""
+        bar = vtkScalarBarActor()
+        bar.SetLookupTable(self._lookup_table)
+        bar.SetNumberOfLabels(3)
+        bar.SetLabelFormat("%.1f")
+        bar.SetWidth(0.12)
+        bar.SetHeight(0.4)
+        bar.SetPosition(0.86, 0.08)
+        bar.SetMaximumWidthInPixels(70)
+        bar.SetBarRatio(0.35)
+        bar.UseOpacityOff()
+        # Labels left of the bar stay inside the view, which ends just right of the bar.
+        bar.SetTextPositionToPrecedeScalarBar()
+        # Without this VTK scales the text to the bar, which left 5-pixel labels in a 400-pixel view.
+        bar.UnconstrainedFontSizeOn()
+        labels = bar.GetLabelTextProperty()
+        labels.SetFontSize(QFontInfo(self.font()).pixelSize())
+        labels.SetColor(0.9, 0.9, 0.75)
+        labels.ShadowOn()
+        labels.BoldOff()
+        labels.ItalicOff()
+        return bar
 
     def set_smooth_interpolation(self, smooth: bool) -> None:
         """Draw the image with linear interpolation, or with nearest neighbour (cheaper) when ``smooth`` is False."""

@@ -309,7 +309,7 @@ class ThreeViewViewer(QWidget):
 
         Args:
             heatmap: activation on the volume's grid, shape ``(z, y, x)``; scaled here to [0, 1].
-            title: text for the colour bar (ASCII renders best in VTK's default font).
+            title: ASCII name of the map (the finding id), which export captions use.
             jump_to_max: move the crosshair to the peak activation nearest to it, that is the voxel at or
                 above ``HOT_FRACTION`` of the maximum that is nearest (not for a flat map, which has no maximum).
             display_name: name shown above the views in the UI language; defaults to ``title``.
@@ -332,7 +332,7 @@ class ThreeViewViewer(QWidget):
         image = image_data_from_array(scaled, self.volume.spacing)
         opacity = self.opacity_slider.value() / 100.0
         for view in self.views.values():
-            view.set_overlay(image, opacity, title)
+            view.set_overlay(image, opacity)
         self._set_overlay_controls_enabled(True)
         self.heatmap_label.setText(display_name or title)
         has_activation = high > low
