@@ -124,3 +124,12 @@ def test_train_keeps_existing_out_folder(tmp_path):
     argv = ["train", "--task", "chest-ct", "--data", str(data), "--labels", str(labels), "--out", str(out)]
     assert cli_main(argv) == 1
     assert out.is_dir()
+
+
+def test_tokenizer_training_prints_nothing(capfd):
+    from greenrfm_core.models import train_wordpiece_tokenizer
+
+    train_wordpiece_tokenizer(["No pleural effusion.", "Small pneumothorax."] * 10, vocab_size=60, min_frequency=1)
+    captured = capfd.readouterr()
+    assert captured.out == ""
+    assert captured.err == ""
