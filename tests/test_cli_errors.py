@@ -133,3 +133,18 @@ def test_tokenizer_training_prints_nothing(capfd):
     captured = capfd.readouterr()
     assert captured.out == ""
     assert captured.err == ""
+
+
+def test_demo_progress_note_and_cleanup(capsys):
+    from greenrfm_core.paths import cache_dir
+
+    argv = ["demo", "--n", "6", "--n-test", "4", "--epochs", "1", "--batch-size", "3", "--device", "cpu"]
+    assert cli_main(argv) == 0
+    captured = capsys.readouterr()
+    for stage in ("vision", "text", "align"):
+        assert f"{stage} epoch 1/1: loss " in captured.err
+    assert "not a measure of the method" in captured.out
+    assert "\n\n" not in captured.out
+    assert "Removed the demo folder" in captured.err
+    demo_root = cache_dir() / "demo"
+    assert not demo_root.exists() or not any(demo_root.iterdir())

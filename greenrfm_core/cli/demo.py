@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +23,34 @@ logger = logging.getLogger(__name__)
 DEMO_SHAPE = (64, 64, 32)
 DEMO_SPACING = (5.6, 5.6, 8.0)
 
+RESULT_NOTE = ("phantom demo: a short CPU run on synthetic studies; a macro AUROC around 0.6 is expected and is "
+               "not a measure of the method")
+
+
+class EpochProgress:
+    """Print one stderr line per finished epoch, with the stage's loss and an estimate of its remaining time."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+        self._stage_start: dict[str, tuple[float, int]] = {}
+
+    def __call__(self, record: dict) -> None:
+        stage = record.get("stage")
+        if stage is None or "step" not in record:
+            return
+        now = time.monotonic()
+        self._stage_start.setdefault(stage, (now, record["step"]))
+        if record["event"] != "epoch":
+            return
+        started, first_step = self._stage_start[stage]
+        done = record["step"] - first_step
+        remaining = record.get("total_steps", record["step"]) - record["step"]
+        eta_s = (now - started) / done * remaining if done > 0 else 0.0
+        loss = record.get("loss")
+        loss_text = "n/a" if loss is None else f"{loss:.4f}"
+        print(f"{stage} epoch {record['epoch']}/{self.epochs}: loss {loss_text}, stage ETA {eta_s:.0f} s",
+              file=sys.stderr, flush=True)
+
 
 def register(subparsers) -> None:
     """Add the ``demo`` subcommand."""
@@ -30,7 +60,10 @@ def register(subparsers) -> None:
         description=plain_help(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--out", type=Path, help="demo folder (default: a new folder in the cache)")
+    parser.add_argument("--out", type=Path, help="demo folder, kept after the run (default: a new folder in the "
+                        "cache, removed after the run unless --keep is given)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the default cache folder with phantoms, run and model (about 500 MB)")
     parser.add_argument("--n", type=int, default=60, help="training phantoms (default 60)")
     parser.add_argument("--n-test", type=int, default=30, help="held-out phantoms (default 30)")
     parser.add_argument("--epochs", type=int, default=10, help="epochs per stage (default 10)")
@@ -59,16 +92,31 @@ def _cohort(folder: Path, n: int, fmt: str, seed: int) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Render phantoms, train, evaluate on held-out phantoms and print per-finding AUROC."""
+    from greenrfm_core.paths import cache_dir
+
+    out = args.out or cache_dir() / "demo" / time.strftime("%Y%m%d-%H%M%S")
+    remove_after = args.out is None and not args.keep
+    try:
+        return _demo(args, out, remove_after)
+    finally:
+        if remove_after:
+            size_mb = _folder_size_mb(out)
+            shutil.rmtree(out, ignore_errors=True)
+            print(f"Removed the demo folder {out} ({size_mb:.0f} MB); pass --keep or --out DIR to keep it",
+                  file=sys.stderr)
+        else:
+            print(f"Demo folder: {out} ({_folder_size_mb(out):.0f} MB)")
+
+
+def _demo(args: argparse.Namespace, out: Path, remove_after: bool) -> int:
     from greenrfm_core.data.dataset import StudyDataset, preprocess_records
     from greenrfm_core.data.loading import load_cohort
     from greenrfm_core.evaluation import evaluate_scores, format_table
     from greenrfm_core.modelfolder import load_model_folder
-    from greenrfm_core.paths import cache_dir
     from greenrfm_core.schemas import parse_schema
     from greenrfm_core.training import TrainConfig, train
     from greenrfm_core.training.predict import predict_scores
 
-    out = args.out or cache_dir() / "demo" / time.strftime("%Y%m%d-%H%M%S")
     started = time.monotonic()
     train_dir = _cohort(out / "train", args.n, args.format, args.seed)
     test_dir = _cohort(out / "test", args.n_test, args.format, args.seed + 1000)
@@ -80,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"Training (lite profile, input {DEMO_SHAPE[0]}x{DEMO_SHAPE[1]}x{DEMO_SHAPE[2]}, "
           f"{args.epochs} epochs per stage) into {config.out} ...")
-    code = train(config)
+    code = train(config, on_event=EpochProgress(args.epochs))
     if code != 0:
         print(f"Training stopped with exit code {code}; see the log above.")
         return code
@@ -95,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
                             prompt_latents=prompts)
     _write_predictions(out / "predictions.csv", [r.study_id for r in records], loaded.finding_ids,
                        scores["classifier"])
-    print(f"\nHeld-out phantoms: {len(records)} studies with ground-truth labels")
+    print(f"Held-out phantoms: {len(records)} studies with ground-truth labels")
     result = evaluate_scores(scores["labels"], scores["classifier"], loaded.finding_ids, loaded.thresholds,
                              n_resamples=500, seed=args.seed)
     print(format_table(result))
@@ -103,9 +151,17 @@ def run(args: argparse.Namespace) -> int:
         zero_shot = evaluate_scores(scores["labels"], scores["zero_shot"], loaded.finding_ids,
                                     source="zero_shot", n_resamples=500, seed=args.seed)
         print(f"macro AUROC (zero_shot): {zero_shot.macro['macro_auroc']:.3f}")
-    print(f"\nModel folder: {model_dir}\nPredictions: {out / 'predictions.csv'}\n"
-          f"Total time: {time.monotonic() - started:.0f} s")
+    print(RESULT_NOTE)
+    if not remove_after:
+        print(f"Model folder: {model_dir}\nPredictions: {out / 'predictions.csv'}")
+    print(f"Total time: {time.monotonic() - started:.0f} s")
     return 0
+
+
+def _folder_size_mb(folder: Path) -> float:
+    if not folder.is_dir():
+        return 0.0
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 1e6
 
 
 def _write_predictions(path: Path, study_ids: list[str], finding_ids: list[str], probabilities) -> None:

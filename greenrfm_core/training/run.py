@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -64,8 +65,27 @@ def stage_sequence(config: TrainConfig) -> list[str]:
     return [config.stage]
 
 
-def train(config: TrainConfig, control: TrainingControl | None = None) -> int:
+class _ForwardingEventWriter(EventWriter):
+    """Event writer that also passes each written event record to a listener."""
+
+    def __init__(self, target, append: bool, listener: Callable[[dict], None]) -> None:
+        super().__init__(target, append=append)
+        self._listener = listener
+
+    def emit(self, event: str, **fields) -> dict:
+        record = super().emit(event, **fields)
+        self._listener(record)
+        return record
+
+
+def train(config: TrainConfig, control: TrainingControl | None = None,
+          on_event: Callable[[dict], None] | None = None) -> int:
     """Run training as ``greenrfm train`` does and return the process exit code.
+
+    Args:
+        config: the run's settings.
+        control: pause/stop control; defaults to one driven by POSIX signals.
+        on_event: called with each event record (as written to ``--events``) on the main rank.
 
     Returns:
         0 on success or after a SIGTERM stop (checkpoint saved), 130 after SIGINT, 1 on an error (also sent
@@ -80,7 +100,11 @@ def train(config: TrainConfig, control: TrainingControl | None = None) -> int:
     try:
         device = resolve_device(config.device)
         dist_info, device = init_distributed(device)
-        events = EventWriter(config.events if dist_info.is_main else None, append=config.resume)
+        target = config.events if dist_info.is_main else None
+        if on_event is not None and dist_info.is_main:
+            events = _ForwardingEventWriter(target, config.resume, on_event)
+        else:
+            events = EventWriter(target, append=config.resume)
         return _train(config, control, device, dist_info, events)
     except (StudyLoadError, OSError, ValueError) as error:
         # Bad input (no matching study, a labels file without finding columns, an unavailable device) is
