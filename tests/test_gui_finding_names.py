@@ -214,3 +214,35 @@ def test_findings_chart_elides_long_name(chinese_ui, qtbot, tmp_path):
     assert chart.toolTip() == "肺结节"
     chart.finding_labels.show_tooltip(view_box.mapViewToScene(QPointF(0.5, 5.0)))
     assert chart.toolTip() == ""
+
+
+@pytest.mark.parametrize("key", ["en", "zh"])
+def test_findings_table_names_not_cut(qtbot, key):
+    from PySide6.QtCore import QRect, Qt
+
+    panel = FindingsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    results = _chart_results("chest-ct", key)
+    panel.set_results(results, "")
+    # The narrowest width the layout allows is where names would be cut off first.
+    panel.resize(panel.minimumSizeHint().width(), 700)
+    QApplication.processEvents()
+
+    table = panel.table
+    assert table.textElideMode() == Qt.TextElideMode.ElideNone
+    column_width = table.columnWidth(0)
+    for row in range(table.rowCount()):
+        item = table.item(row, 0)
+        name = item.text()
+        assert name in item.toolTip(), f"row {row}: the tooltip must contain the full name"
+        metrics = QFontMetrics(item.font())
+        widest_word = max(metrics.horizontalAdvance(word) for word in name.split())
+        assert widest_word <= column_width - 8, (
+            f"{name!r} has a word wider than the column ({column_width} px)"
+        )
+        wrapped = metrics.boundingRect(QRect(0, 0, column_width - 8, 10_000), Qt.TextFlag.TextWordWrap, name)
+        assert table.rowHeight(row) >= wrapped.height(), f"{name!r} needs {wrapped.height()} px"
+    names = [table.item(row, 0).text() for row in range(table.rowCount())]
+    assert sorted(names) == sorted(result.name for result in results)

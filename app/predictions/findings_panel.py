@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,6 +29,10 @@ from app.predictions.results import FindingResult
 log = logging.getLogger(__name__)
 
 POSITIVE_BACKGROUND = QColor(110, 50, 20)
+
+# Pixels added to the widest word of a finding name for the cell's margins and focus frame. An estimate
+# checked with the Fusion style of Qt 6 only.
+NAME_PADDING_PX = 16
 
 
 class _NumberItem(QTableWidgetItem):
@@ -92,7 +96,13 @@ class FindingsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Names wrap between words instead of ending in "...", and set_results widens the table to fit the
+        # longest word, so no name is cut off.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Rows follow the height of their wrapped names whenever the column width changes.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for column in (1, 2, 3):
             self.table.horizontalHeader().setSectionResizeMode(
                 column, QHeaderView.ResizeMode.ResizeToContents
@@ -219,7 +229,7 @@ class FindingsPanel(QWidget):
         for row_index, row in enumerate(results):
             name_item = QTableWidgetItem(row.name)
             name_item.setData(Qt.ItemDataRole.UserRole, row.finding_id)
-            name_item.setToolTip(row.finding_id)
+            name_item.setToolTip(f"{row.name} ({row.finding_id})")
             cells = [
                 name_item,
                 _NumberItem(row.probability, f"{row.probability:.3f}"),
@@ -236,6 +246,7 @@ class FindingsPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortItems(1, Qt.SortOrder.DescendingOrder)
         self.table.blockSignals(False)
+        self._fit_name_column([row.name for row in results])
 
         self.chart.set_results(results)
         positives = sum(row.positive for row in results)
@@ -243,6 +254,19 @@ class FindingsPanel(QWidget):
             positives=positives, count=len(results)
         )
         self.status_label.setText(f"{summary} {timing_text}".strip())
+
+    def _fit_name_column(self, names: list[str]) -> None:
+        """Set the table's minimum width so the Finding column fits the longest word of ``names`` in bold."""
+        font = self.table.font()
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        words = [word for name in names for word in name.split()]
+        name_width = max((metrics.horizontalAdvance(word) for word in words), default=0) + NAME_PADDING_PX
+        header = self.table.horizontalHeader()
+        other_columns = sum(header.sectionSize(column) for column in range(1, self.table.columnCount()))
+        scroll_bar = self.table.verticalScrollBar().sizeHint().width()
+        frame = 2 * self.table.frameWidth()
+        self.table.setMinimumWidth(name_width + other_columns + scroll_bar + frame)
 
     def select_finding(self, finding_id: str) -> None:
         """Select the table row of ``finding_id`` (emits ``findingSelected``)."""
