@@ -8,6 +8,6 @@ _ROLE = re.compile(r":[a-z]+:`([^`]*)`")
 
 
 def plain_help(docstring: str | None) -> str:
-    """Strip reStructuredText markup (````literal```` and ``:role:`name```) from a docstring for ``--help``."""
+    """Strip reStructuredText literals (double backticks) and roles such as :class:`Name` for ``--help`` text."""
     text = _ROLE.sub(r"\1", docstring or "")
     return text.replace("``", "")
