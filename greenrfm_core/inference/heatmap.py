@@ -22,8 +22,8 @@ import torch.nn.functional as F
 
 from greenrfm_core.volume import Volume
 
-# CT voxels at or below this value (HU) count as air outside the body; lung parenchyma is about -850 HU
-# but lies inside the body outline, which the mask fills slice by slice.
+# CT voxels at or below this value (HU) count as air. Lung parenchyma (about -850 HU) is below it too, but
+# it lies inside the body outline, which body_mask fills slice by slice.
 CT_AIR_THRESHOLD_HU = -500.0
 
 # MR voxels below this fraction of the 99th intensity percentile count as background air.
