@@ -275,5 +275,6 @@ def test_training_error_event_fails_job(qtbot, tmp_path, report_cohort):
         job = library.get_job(job_id)
     assert job.state is JobState.FAILED
     assert "no column matching a schema finding id" in job.message
-    assert "Error: ValueError" in log_text
+    assert "Error: Labels CSV" in log_text
+    assert "no column matching a schema finding id" in log_text
     assert window.train_page.resume_button.isVisibleTo(window.train_page)
