@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from greenrfm_core.cli._logging import io_warnings_printed_by_command
+
 logger = logging.getLogger(__name__)
 
 
@@ -94,12 +96,5 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    io_logger = logging.getLogger("greenrfm_core.io")
-    previous = io_logger.level
-    if not getattr(args, "verbose", False):
-        # The command prints every warning itself, so without --verbose the log would repeat each one on stderr.
-        io_logger.setLevel(logging.ERROR)
-    try:
+    with io_warnings_printed_by_command(getattr(args, "verbose", False)):
         return _run(args)
-    finally:
-        io_logger.setLevel(previous)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from typing import Any
+
+from greenrfm_core.cli._logging import io_warnings_printed_by_command
 
 
 def register(subparsers) -> None:
@@ -139,12 +140,5 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    io_logger = logging.getLogger("greenrfm_core.io")
-    previous = io_logger.level
-    if not getattr(args, "verbose", False):
-        # The command prints every warning itself, so without --verbose the log would repeat each one on stderr.
-        io_logger.setLevel(logging.ERROR)
-    try:
+    with io_warnings_printed_by_command(getattr(args, "verbose", False)):
         return _run(args)
-    finally:
-        io_logger.setLevel(previous)
