@@ -59,6 +59,12 @@ def init_distributed(device: torch.device) -> tuple[DistributedInfo, torch.devic
     return DistributedInfo(rank, world_size, local_rank), device
 
 
+def wait_for_all_ranks() -> None:
+    """Block until every rank reaches this point (no-op without a process group)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
 def shutdown_distributed() -> None:
     """Leave the process group if this process joined one."""
     if dist.is_available() and dist.is_initialized():

@@ -28,7 +28,12 @@ from greenrfm_core.data.dataset import StudyDataset
 from greenrfm_core.device import device_info, resolve_device
 from greenrfm_core.training.atomic import write_json_atomic
 from greenrfm_core.training.config import DEFAULT_LR, PRETRAINED_TEXT_LR_SCALE, TrainConfig
-from greenrfm_core.training.distributed import DistributedInfo, init_distributed, shutdown_distributed
+from greenrfm_core.training.distributed import (
+    DistributedInfo,
+    init_distributed,
+    shutdown_distributed,
+    wait_for_all_ranks,
+)
 from greenrfm_core.training.evaluate_stage import evaluate_stage, write_metrics_line
 from greenrfm_core.training.events import EventWriter
 from greenrfm_core.training.loop import LoopSettings, run_loop
@@ -236,6 +241,9 @@ def _train(config: TrainConfig, control: TrainingControl, device: torch.device, 
         _save_model(final_dir, model, architecture, schema, spec, metrics, cohort, config)
         _export_onnx(final_dir, events)
         events.emit("done", path=final_dir, metrics=metrics.get("summary"), message="training finished")
+    # Other ranks wait here while rank 0 saves and exports. A rank that left the Gloo group while rank 0 was
+    # still working was seen to abort ("terminate called without an active exception").
+    wait_for_all_ranks()
     return EXIT_OK
 
 
