@@ -42,6 +42,9 @@ def default_engine(device: torch.device, profile: str) -> str:
     eager for lite. For standard the two were within 10 % of each other, and which was ahead changed between
     runs on the busy machine.
 
+    NOTE: on the same machine when idle, PyTorch eager was about 7 % faster for lite (0.44 s against 0.47 s),
+    so which engine is faster on the CPU depends on the load; see docs/benchmarks.md.
+
     NOTE: CUDA and MPS were not measured. They default to PyTorch, because the onnxruntime CPU package has no
     GPU execution provider.
     """
