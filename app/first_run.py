@@ -220,7 +220,7 @@ def describe_device(report: DeviceReport) -> list[str]:
         )
     paragraphs.append(
         QCoreApplication.translate(
-            "FirstRunDialog", "Predictions still run on the CPU through onnxruntime, without a GPU."
+            "FirstRunDialog", "Predictions still run on the CPU, through PyTorch or onnxruntime, without a GPU."
         )
     )
     return paragraphs

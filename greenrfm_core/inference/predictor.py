@@ -42,15 +42,16 @@ def default_engine(device: torch.device, profile: str) -> str:
     eager for lite. For standard the two were within 10 % of each other, and which was ahead changed between
     runs on the busy machine.
 
-    NOTE: on the same machine when idle, PyTorch eager was about 7 % faster for lite (0.44 s against 0.47 s),
-    so which engine is faster on the CPU depends on the load; see docs/benchmarks.md.
+    On the same machine when idle, PyTorch eager was about 7 % faster for lite (0.44 s against 0.47 s), and an
+    earlier idle measurement gave PyTorch 0.56 s against onnxruntime 0.65 s for lite but 5.5 s against 4.7 s
+    for standard. So the CPU default is PyTorch for lite and onnxruntime for standard.
 
     NOTE: CUDA and MPS were not measured. They default to PyTorch, because the onnxruntime CPU package has no
     GPU execution provider.
     """
     if device.type != "cpu":
         return "torch"
-    return "onnx"
+    return "torch" if profile == "lite" else "onnx"
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

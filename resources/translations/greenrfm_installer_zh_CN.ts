@@ -55,8 +55,8 @@
     </message>
     <message>
         <location filename="../../app/first_run.py" line="222" />
-        <source>Predictions still run on the CPU through onnxruntime, without a GPU.</source>
-        <translation>没有 GPU 时，预测仍可通过 onnxruntime 在 CPU 上运行。</translation>
+        <source>Predictions still run on the CPU, through PyTorch or onnxruntime, without a GPU.</source>
+        <translation>没有 GPU 时，预测仍可通过 PyTorch 或 onnxruntime 在 CPU 上运行。</translation>
     </message>
     <message>
         <location filename="../../app/first_run.py" line="237" />
