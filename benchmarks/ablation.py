@@ -125,7 +125,7 @@ def main() -> int:
 
     # Contrastive baseline: same architecture, seed and tokenizer, 2 x epochs of alignment only.
     baseline_out = args.out / "contrastive"
-    tokenizer = scratch_tokenizer(baseline_out, [r.report for r in train_records], schema, True)
+    tokenizer = scratch_tokenizer(baseline_out, [r.report for r in train_records], schema, True, torch.device("cpu"))
     model, _ = build_run_model(must_config, "lite", len(schema.finding_ids), False, tokenizer, with_text=True)
     set_trainable(model, "align")
     settings = LoopSettings(stage="align", epochs=2 * args.epochs, batch_size=8, micro_batch=8, lr=3e-3,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -15,9 +16,12 @@ from torch.nn.parallel import DistributedDataParallel
 from greenrfm_core.data.dataset import StudyDataset
 from greenrfm_core.data.matching import StudyRecord
 from greenrfm_core.models import ArchitectureConfig, TextEncoderConfig, build_model
+from greenrfm_core.models.text import TOKENIZER_FILE, load_wordpiece_tokenizer
+from greenrfm_core.schemas import load_schema
 from greenrfm_core.training.distributed import init_distributed, shutdown_distributed
 from greenrfm_core.training.events import EventWriter
 from greenrfm_core.training.loop import LoopSettings, run_loop
+from greenrfm_core.training.setup import scratch_tokenizer
 from greenrfm_core.training.signals import TrainingControl
 from greenrfm_core.training.stages import MustForward, make_loss, set_trainable
 
@@ -77,3 +81,23 @@ def test_ddp_ranks_stay_in_sync(tmp_path):
     # Only rank 0 writes checkpoints.
     assert list((tmp_path / "checkpoints-0").glob("*.json"))
     assert not (tmp_path / "checkpoints-1").exists()
+
+
+def _tokenizer_worker(rank: int, port: int, out_dir: str) -> None:
+    os.environ.update({"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
+                       "WORLD_SIZE": str(WORLD_SIZE), "LOCAL_RANK": str(rank)})
+    dist_info, device = init_distributed(torch.device("cpu"))
+    reports = ["Small right pleural effusion.", "No pneumothorax.", "未见胸腔积液。", "双肺肺气肿,右肺结节。"] * 3
+    tokenizer = scratch_tokenizer(Path(out_dir) / "run", reports, load_schema("chest-ct"), dist_info.is_main, device)
+    vocab = json.dumps(sorted(tokenizer.get_vocab().items()), ensure_ascii=False)
+    (Path(out_dir) / f"vocab{rank}.json").write_text(vocab, encoding="utf-8")
+    shutdown_distributed()
+
+
+def test_ddp_ranks_share_rank_zero_tokenizer(tmp_path):
+    mp.spawn(_tokenizer_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD_SIZE, join=True)
+    saved = load_wordpiece_tokenizer(tmp_path / "run" / TOKENIZER_FILE)
+    expected = json.dumps(sorted(saved.get_vocab().items()), ensure_ascii=False)
+    for rank in range(WORLD_SIZE):
+        assert (tmp_path / f"vocab{rank}.json").read_text(encoding="utf-8") == expected, f"rank {rank} differs"
+    assert not list((tmp_path / "run").glob("*.tmp"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +101,51 @@ def broadcast_buffers(module: torch.nn.Module) -> None:
         return
     for buffer in module.buffers():
         dist.broadcast(buffer.data, src=0)
+
+
+def gather_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Concatenate the rows of ``tensor`` from every rank, keeping this rank's rows differentiable.
+
+    Used for the contrastive loss so each rank scores its pairs against the negatives of all ranks. Rows
+    from other ranks carry no gradient: each rank's loss trains its own encoders' outputs, and DDP averages
+    the parameter gradients as usual. Ranks may hold different numbers of rows (the last batch of an epoch).
+
+    Args:
+        tensor: (B, D) this rank's rows.
+
+    Returns:
+        ``(rows, offset)``: the (sum of B over ranks, D) rows in rank order, and the index of this rank's
+        first row in them. Without a process group, ``(tensor, 0)``.
+    """
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return tensor, 0
+    world_size, rank = dist.get_world_size(), dist.get_rank()
+    size = torch.tensor([tensor.shape[0]], dtype=torch.long, device=tensor.device)
+    sizes = [torch.zeros_like(size) for _ in range(world_size)]
+    dist.all_gather(sizes, size)
+    counts = [int(s.item()) for s in sizes]
+    padded = F.pad(tensor.detach(), (0, 0, 0, max(counts) - tensor.shape[0]))
+    gathered = [torch.empty_like(padded) for _ in range(world_size)]
+    dist.all_gather(gathered, padded.contiguous())
+    pieces = [piece[:count] for piece, count in zip(gathered, counts)]
+    pieces[rank] = tensor
+    return torch.cat(pieces), sum(counts[:rank])
+
+
+def broadcast_text(text: str | None, device: torch.device) -> str:
+    """Return rank 0's ``text`` on every rank (``text`` itself without a process group).
+
+    The text travels as UTF-8 bytes in a tensor, so nothing is pickled and ranks need no shared folder.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        if text is None:
+            raise ValueError("text is required without a process group")
+        return text
+    is_main = dist.get_rank() == 0
+    payload = (text or "").encode("utf-8") if is_main else b""
+    length = torch.tensor([len(payload)], dtype=torch.long, device=device)
+    dist.broadcast(length, src=0)
+    buffer = (torch.tensor(list(payload), dtype=torch.uint8, device=device) if is_main
+              else torch.empty(int(length.item()), dtype=torch.uint8, device=device))
+    dist.broadcast(buffer, src=0)
+    return bytes(buffer.cpu().tolist()).decode("utf-8")

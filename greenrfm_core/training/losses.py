@@ -29,18 +29,29 @@ def masked_bce(logits: torch.Tensor, labels: torch.Tensor, pos_weight: torch.Ten
     return (losses * mask).sum() / mask.sum().clamp(min=1.0)
 
 
-def info_nce(similarity: torch.Tensor) -> torch.Tensor:
-    """Symmetric contrastive (InfoNCE, CLIP) loss over a batch of matched image-report pairs.
+def info_nce(
+    similarity: torch.Tensor, text_to_image: torch.Tensor | None = None, offset: int = 0
+) -> torch.Tensor:
+    """Symmetric contrastive (InfoNCE, CLIP) loss over matched image-report pairs.
 
     Args:
-        similarity: (B, B) scaled cosine similarities, image i against report j; pairs are on the diagonal.
+        similarity: (B, N) scaled cosine similarities of this batch's images against N reports; the report
+            paired with image i is column ``offset + i``. For a single process N = B and offset = 0.
+        text_to_image: (B, N) similarities of this batch's reports against N images, or ``None`` when N = B
+            and it is ``similarity.T``.
+        offset: column of the first pair; non-zero when the columns hold the batches of several ranks.
 
     Returns:
         Mean of the image-to-text and text-to-image cross-entropies.
     """
-    targets = torch.arange(similarity.shape[0], device=similarity.device)
-    similarity = similarity.float()
-    return 0.5 * (F.cross_entropy(similarity, targets) + F.cross_entropy(similarity.T, targets))
+    if text_to_image is None:
+        if similarity.shape[0] != similarity.shape[1]:
+            raise ValueError(
+                f"invalid similarity shape {tuple(similarity.shape)}: pass text_to_image when it is not square"
+            )
+        text_to_image = similarity.T
+    targets = torch.arange(similarity.shape[0], device=similarity.device) + offset
+    return 0.5 * (F.cross_entropy(similarity.float(), targets) + F.cross_entropy(text_to_image.float(), targets))
 
 
 def positive_class_weights(labels: torch.Tensor, max_weight: float = 10.0) -> torch.Tensor:

@@ -282,7 +282,7 @@ def _model_and_plan(config, schema, spec, cohort: Cohort, device, info, dist_inf
         tokenizer = None
         if needs_text and config.text_encoder == "scratch":
             tokenizer = scratch_tokenizer(Path(config.out), [r.report for r in cohort.train], schema,
-                                          dist_info.is_main)
+                                          dist_info.is_main, device)
         model, architecture = build_run_model(config, profile, len(schema.finding_ids), plan.checkpointing,
                                               tokenizer, with_text=needs_text, spec=spec)
     else:

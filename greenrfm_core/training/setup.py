@@ -16,6 +16,7 @@ from greenrfm_core.data.splits import patient_split, split_from_file
 from greenrfm_core.models import ArchitectureConfig, GreenRFMModel, TextEncoderConfig, build_model
 from greenrfm_core.models.text import TOKENIZER_FILE, load_wordpiece_tokenizer, train_wordpiece_tokenizer
 from greenrfm_core.training.config import TrainConfig
+from greenrfm_core.training.distributed import broadcast_text
 
 logger = logging.getLogger(__name__)
 
@@ -192,25 +193,33 @@ def text_encoder_config(choice: str) -> TextEncoderConfig:
     return TextEncoderConfig(kind="hf", path=str(path.resolve()))
 
 
-def scratch_tokenizer(run_dir: Path, reports: list[str], schema, is_main: bool):
+def scratch_tokenizer(run_dir: Path, reports: list[str], schema, is_main: bool, device: torch.device):
     """Load the run's WordPiece tokenizer, or train it on training reports and prompts and save it.
 
-    The tokenizer is saved in the run folder, so a resumed run and every rank use the same vocabulary.
+    The tokenizer is saved in the run folder, so a resumed run uses the same vocabulary. Under DDP rank 0
+    loads or trains it and sends it to the other ranks. WordPiece training on the same texts gives a
+    different vocabulary in each process (seen with tokenizers 0.23), so tokenizers trained on every rank
+    would give one word different ids.
     """
+    from tokenizers import Tokenizer
+
     path = run_dir / TOKENIZER_FILE
-    if path.is_file():
-        return load_wordpiece_tokenizer(path)
-    texts = list(reports)
-    for finding in schema.findings:
-        for prompts in finding.prompts.values():
-            texts.extend(prompts.values())
-    tokenizer = train_wordpiece_tokenizer(texts, vocab_size=SCRATCH_VOCAB_SIZE, min_frequency=1)
+    text = None
     if is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(".json.tmp")
-        tokenizer.save(str(temp))
-        temp.replace(path)
-    return tokenizer
+        if path.is_file():
+            text = load_wordpiece_tokenizer(path).to_str()
+        else:
+            texts = list(reports)
+            for finding in schema.findings:
+                for prompts in finding.prompts.values():
+                    texts.extend(prompts.values())
+            tokenizer = train_wordpiece_tokenizer(texts, vocab_size=SCRATCH_VOCAB_SIZE, min_frequency=1)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            temp = path.with_suffix(".json.tmp")
+            tokenizer.save(str(temp))
+            temp.replace(path)
+            text = tokenizer.to_str()
+    return Tokenizer.from_str(broadcast_text(text, device))
 
 
 def build_run_model(

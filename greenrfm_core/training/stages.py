@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from greenrfm_core.models import GreenRFMModel
+from greenrfm_core.training.distributed import gather_rows
 from greenrfm_core.training.losses import info_nce, masked_bce
 
 STAGES = ("vision", "text", "align", "finetune")
@@ -56,8 +57,10 @@ class MustForward(nn.Module):
     """Runs the image and/or text path of a model in one ``forward``, so a DDP wrapper sees every use.
 
     ``forward(image, reports)`` returns ``image_latent``/``image_logits`` when ``image`` is given,
-    ``text_latent``/``text_logits`` when ``reports`` is given, and ``similarity`` (B, B) scaled cosine
-    similarities when both are.
+    ``text_latent``/``text_logits`` when ``reports`` is given, and, when both are, the contrastive inputs:
+    ``similarity`` (B, N) scaled cosine similarities of this rank's images against the reports of all N
+    pairs on all ranks, ``text_to_image`` (B, N) the same for this rank's reports against all images, and
+    ``pair_offset``, the column of this rank's first pair. In a single process N = B and the offset is 0.
     """
 
     def __init__(self, model: GreenRFMModel) -> None:
@@ -75,7 +78,11 @@ class MustForward(nn.Module):
             out["text_latent"] = model.text_latent(tokens["input_ids"], tokens["attention_mask"])
             out["text_logits"] = model.classify(out["text_latent"])
         if image is not None and reports is not None:
-            out["similarity"] = model.similarity_logits(out["image_latent"], out["text_latent"])
+            all_images, offset = gather_rows(out["image_latent"])
+            all_texts, _ = gather_rows(out["text_latent"])
+            out["similarity"] = model.similarity_logits(out["image_latent"], all_texts)
+            out["text_to_image"] = model.similarity_logits(out["text_latent"], all_images)
+            out["pair_offset"] = offset
         return out
 
 
@@ -106,9 +113,9 @@ def make_loss(
 
     def align_loss(module, batch):
         out = module(image=batch["image"], reports=batch["report"])
-        # NOTE: negatives come from this micro-batch on this rank only (no cross-rank gather), so gradient
-        # accumulation or DDP gives the contrastive term fewer negatives than the effective batch.
-        contrastive = info_nce(out["similarity"])
+        # Under DDP the negatives are the micro-batches of all ranks. With gradient accumulation the
+        # contrastive term still sees one micro-batch per rank, so fewer negatives than the effective batch.
+        contrastive = _contrastive(out)
         weight = _on(pos_weight, out["image_logits"])
         bce_image = masked_bce(out["image_logits"], batch["labels"], weight)
         bce_text = masked_bce(out["text_logits"], batch["labels"], weight)
@@ -126,10 +133,14 @@ def contrastive_only_loss() -> Callable:
     """Return the plain image-report InfoNCE loss without label supervision (the ablation baseline)."""
 
     def loss_fn(module, batch):
-        loss = info_nce(module(image=batch["image"], reports=batch["report"])["similarity"])
+        loss = _contrastive(module(image=batch["image"], reports=batch["report"]))
         return loss, {"contrastive": loss.detach()}
 
     return loss_fn
+
+
+def _contrastive(out: dict) -> torch.Tensor:
+    return info_nce(out["similarity"], out["text_to_image"], out["pair_offset"])
 
 
 def _on(weight: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor | None:
