@@ -17,75 +17,24 @@ encoder dominates memory at this input size.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
-import time
 
 import torch
 
 from greenrfm_core.device import device_info, resolve_device
-from greenrfm_core.models import ArchitectureConfig, TextEncoderConfig, build_model
-from greenrfm_core.training.profiles import PROFILE_MEMORY_MB, plan_batches
-from greenrfm_core.training.stages import MustForward, make_loss
-from greenrfm_core.training.step import MicroBatchStepper
+from greenrfm_core.models import ArchitectureConfig, TextEncoderConfig
+from greenrfm_core.training.profiles import PROFILE_MEMORY_MB
+from greenrfm_core.training.throughput import measure_training_step
 
 FULL_SHAPE_ZYX = (96, 192, 192)
 NUM_FINDINGS = 18
 
 
-def peak_host_mb() -> float:
-    """Return the peak resident set size of this process in MiB (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
-
-
 def measure(profile: str, device: torch.device, steps: int, batch_size: int, width_mult: float) -> dict:
     """Train ``steps`` optimizer steps of one profile on random volumes and return the figures."""
-    info = device_info(device)
     config = ArchitectureConfig(kind="ct", profile=profile, widths=ArchitectureConfig.scaled_widths(width_mult),
                                 num_findings=NUM_FINDINGS, text=TextEncoderConfig(kind="none"))
-    plan = plan_batches(config, FULL_SHAPE_ZYX, batch_size, device, info.total_memory_mb, info.bf16_supported)
-    config.checkpointing = plan.checkpointing
-    model = build_model(config).to(device)
-    parameters = sum(p.numel() for p in model.parameters())
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    stepper = MicroBatchStepper(MustForward(model), optimizer, make_loss("vision"), device, plan.micro_batch,
-                                plan.precision, batch_size=batch_size)
-    batch = {
-        "image": torch.rand(batch_size, 1, *FULL_SHAPE_ZYX),
-        "labels": torch.randint(0, 2, (batch_size, NUM_FINDINGS)).float(),
-    }
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-    stepper.step(batch, 1)  # warm-up (cuDNN autotuning, allocator growth)
-    _sync(device)
-    started = time.perf_counter()
-    for step in range(steps):
-        stepper.step(batch, step + 2)
-    _sync(device)
-    elapsed = time.perf_counter() - started
-    result = {
-        "profile": profile,
-        "parameters": parameters,
-        "micro_batch": stepper.micro_batch,
-        "accumulation": stepper.accumulation_for(batch_size),
-        "precision": plan.precision,
-        "checkpointing": plan.checkpointing,
-        "planned_mb": plan.estimated_mb,
-        "samples_per_s": steps * batch_size / elapsed,
-        "peak_host_mb": peak_host_mb(),
-    }
-    if device.type == "cuda":
-        result["peak_device_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
-    del model, optimizer, stepper
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    return result
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+    return measure_training_step(config, FULL_SHAPE_ZYX, device, batch_size, steps).to_dict()
 
 
 def main() -> int:
