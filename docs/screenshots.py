@@ -227,6 +227,8 @@ def capture_wizard(language: str, scratch: Path, cohort: Path, out: Path, width:
     configure.profile.setCurrentIndex(configure.profile.findData("lite"))
     configure.input_shape.setText("32 32 16")
     configure.output.setText(str(scratch / "wizard-run"))
+    configure.start_measurement()
+    wait_until(lambda: configure.measure_button.isEnabled(), 300, "the device measurement")
     shot(5, "configure")
 
     wizard.next()

@@ -7,6 +7,7 @@ the interrupted-job path as well. Screenshots go to the test's tmp folder and to
 from __future__ import annotations
 
 import csv
+import re
 import os
 import signal
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.exceptions import TimeoutError
 
@@ -145,6 +146,21 @@ def test_wizard_trains_kills_resumes_and_registers(wizard, qtbot, tmp_path, repo
     configure.output.setText(str(tmp_path / "run"))
     assert "CPU" in configure.device.text() or "GiB" in configure.device.text()
     assert "per epoch" in configure.estimate.text()
+    assert "rough estimate" in configure.estimate.text()
+
+    # Measure a few real training steps of the chosen model on this device.
+    qtbot.mouseClick(configure.measure_button, Qt.MouseButton.LeftButton)
+    assert not configure.isComplete(), "training could start while the measurement runs"
+    qtbot.waitUntil(lambda: configure.measure_button.isEnabled(), timeout=120000)
+    assert configure.error.text() == ""
+    assert "measured on this device" in configure.estimate.text()
+    rate = float(re.search(r"at ([0-9.]+) studies/s", configure.estimate.text()).group(1))
+    assert rate > 0
+    assert configure.isComplete()
+    configure.input_shape.setText("32 32 24")
+    assert "rough estimate" in configure.estimate.text(), "a measurement of another input size was reused"
+    configure.input_shape.setText("32 32 16")
+    assert "measured on this device" in configure.estimate.text()
     save_shot(wizard, tmp_path, "05-configure")
 
     events = []

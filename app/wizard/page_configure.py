@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.wizard import services
+from app.wizard.background import BackgroundTask
 from app.wizard.state import WizardState
 from greenrfm_core import paths
 from greenrfm_core.library import Library, fingerprint_dataset
@@ -29,9 +30,11 @@ from greenrfm_core.resource_paths import python_executable
 
 logger = logging.getLogger(__name__)
 
-# NOTE: rough guesses of training throughput in studies per second, used only for the time estimate shown
-# before training starts. The measured rate appears in the progress events once the run begins.
+# NOTE: rough guesses of training throughput in studies per second, shown until the user measures the
+# device with a few real training steps. The measured rate of a run appears in its progress events.
 ASSUMED_SAMPLES_PER_S = {"cuda": 8.0, "mps": 2.0, "cpu": 0.5}
+# Timed optimizer steps of the device measurement, after one warm-up step.
+MEASURED_STEPS = 2
 
 
 class ConfigurePage(QWizardPage):
@@ -64,6 +67,19 @@ class ConfigurePage(QWizardPage):
         self.device.setObjectName("deviceLabel")
         self.estimate = QLabel(self)
         self.estimate.setObjectName("estimateLabel")
+        self.estimate.setWordWrap(True)
+        self.measure_button = QPushButton(self.tr("Measure on this device"), self)
+        self.measure_button.setObjectName("measureButton")
+        self.measure_button.setToolTip(
+            self.tr("Train a few steps on random volumes of the chosen size to measure time and memory")
+        )
+        self.measure_button.clicked.connect(self.start_measurement)
+        estimate_row = QHBoxLayout()
+        estimate_row.addWidget(self.estimate, 1)
+        estimate_row.addWidget(self.measure_button)
+        self.task: BackgroundTask | None = None
+        self._measuring = False
+        self._measurement = None  # (measurement key, StepMeasurement) of the last finished measurement
         self.epochs = QSpinBox(self)
         self.epochs.setRange(1, 1000)
         self.epochs.setValue(20)
@@ -83,7 +99,7 @@ class ConfigurePage(QWizardPage):
         form.addRow(self.tr("Start from"), self.base_model)
         form.addRow(self.tr("Profile"), self.profile)
         form.addRow(self.tr("Device"), self.device)
-        form.addRow(self.tr("Estimate"), self.estimate)
+        form.addRow(self.tr("Estimate"), estimate_row)
         form.addRow(self.tr("Epochs"), self.epochs)
         form.addRow(self.tr("Input size"), self.input_shape)
         form.addRow(self.tr("Save the run in"), output_row)
@@ -126,55 +142,152 @@ class ConfigurePage(QWizardPage):
             )
         return [int(part) for part in text]
 
-    def update_estimate(self) -> None:
-        """Show the detected device and the estimated time per epoch and peak memory."""
-        self.base_model.setEnabled(self.finetune.isChecked())
+    def _detect_device(self):
+        """Show the first device of ``list_devices`` (the one training picks) and return it, or ``None``."""
         try:
             from greenrfm_core.device import list_devices
 
             device = list_devices()[0]
         except (ImportError, RuntimeError) as error:
             self.device.setText(self.tr("Device detection failed: {error}").format(error=error))
-            return
+            return None
         if device.kind == "cpu":
             self.device.setText(
                 self.tr("CPU only, {memory:.0f} GiB memory").format(memory=device.total_memory_mb / 1024)
             )
         else:
             self.device.setText(f"{device.name}, {device.total_memory_mb / 1024:.0f} GiB")
-        n_train = max(1, len(self.state.train_ids))
-        seconds = n_train / ASSUMED_SAMPLES_PER_S.get(device.kind, 0.5)
+        return device
+
+    def _measurement_key(self, device) -> tuple:
+        return (device.torch_name, self.profile.currentData(), self.state.base_task,
+                " ".join(self.input_shape.text().replace(",", " ").split()))
+
+    def update_estimate(self) -> None:
+        """Show the detected device and the time per epoch, time of the whole run and peak memory.
+
+        The figures come from the device measurement when one ran for the current device, profile and input
+        size, and from a rough guess of throughput and the memory planner otherwise.
+        """
+        self.base_model.setEnabled(self.finetune.isChecked())
+        device = self._detect_device()
+        if device is None:
+            return
+        measured = None
+        if self._measurement is not None and self._measurement[0] == self._measurement_key(device):
+            measured = self._measurement[1]
         try:
-            memory = self._estimate_memory_mb(device)
+            planned_mb = self._planned_run(device)[3].estimated_mb
         except (ImportError, ValueError, KeyError) as error:
             logger.info("Memory estimate unavailable: %s", error)
-            memory = None
-        memory_text = self.tr("unknown") if memory is None else f"{memory / 1024:.1f} GiB"
-        self.estimate.setText(
-            self.tr("about {seconds:.0f} s per epoch (rough estimate), peak memory about {memory}").format(
-                seconds=seconds, memory=memory_text
+            planned_mb = None
+        n_train = max(1, len(self.state.train_ids))
+        # Pre-training runs the image encoder in the vision and the align stage; the text stage is cheaper.
+        image_epochs = self.epochs.value() * (1 if self.finetune.isChecked() else 2)
+        if measured is not None:
+            seconds = n_train / measured.samples_per_s
+            memory = measured.peak_device_mb if measured.peak_device_mb is not None else planned_mb
+            text = self.tr(
+                "about {epoch} per epoch and {total} for the whole run, measured on this device at {rate:.2f} "
+                "studies/s; peak memory about {memory}"
             )
-        )
+        else:
+            seconds = n_train / ASSUMED_SAMPLES_PER_S.get(device.kind, 0.5)
+            memory = planned_mb
+            text = self.tr(
+                "about {epoch} per epoch and {total} for the whole run (rough estimate; measure for figures "
+                "from this device), peak memory about {memory}"
+            )
+        memory_text = self.tr("unknown") if memory is None else f"{memory / 1024:.1f} GiB"
+        rate = measured.samples_per_s if measured is not None else 0.0
+        self.estimate.setText(text.format(epoch=self._duration(seconds), total=self._duration(seconds * image_epochs),
+                                          rate=rate, memory=memory_text))
 
-    def _estimate_memory_mb(self, device) -> float:
+    def _duration(self, seconds: float) -> str:
+        if seconds < 120:
+            return self.tr("{count:.0f} s").format(count=max(1.0, seconds))
+        if seconds < 2 * 3600:
+            return self.tr("{count:.0f} min").format(count=seconds / 60)
+        return self.tr("{count:.1f} h").format(count=seconds / 3600)
+
+    def _planned_run(self, device):
+        """Return (architecture, input shape z y x, torch device, batch plan) for the current choices."""
         import torch
 
         from greenrfm_core.models.config import ArchitectureConfig
         from greenrfm_core.preprocess.spec import is_mri, load_spec, plane_shape
         from greenrfm_core.training.profiles import choose_profile, plan_batches
+        from greenrfm_core.training.setup import image_layout
 
         spec = load_spec(self.state.base_task)
         shape_xyz = self._parsed_input_shape() or list(plane_shape(spec, "axial" if is_mri(spec) else None))
         shape_zyx = (shape_xyz[2], shape_xyz[1], shape_xyz[0])
         torch_device = torch.device(device.torch_name)
-        kind = "mri3plane" if is_mri(spec) else "ct"
-        base = ArchitectureConfig(kind=kind, num_findings=max(1, len(self.state.finding_ids)))
+        base = ArchitectureConfig(**image_layout(spec), num_findings=max(1, len(self.state.finding_ids)))
         profile = choose_profile(
             self.profile.currentData(), base, shape_zyx, torch_device, device.total_memory_mb
         )
         config = ArchitectureConfig.from_dict(base.to_dict() | {"profile": profile})
         plan = plan_batches(config, shape_zyx, 8, torch_device, device.total_memory_mb, device.bf16_supported)
-        return plan.estimated_mb
+        return config, shape_zyx, torch_device, plan
+
+    def start_measurement(self) -> None:
+        """Train a few steps of the chosen model in a background thread and show the measured figures."""
+        if self._measuring:
+            return
+        self.error.clear()
+        device = self._detect_device()
+        if device is None:
+            return
+        try:
+            config, shape_zyx, torch_device, plan = self._planned_run(device)
+        except (ImportError, ValueError, KeyError) as error:
+            self.error.setText(str(error))
+            return
+        from greenrfm_core.training.throughput import measure_training_step
+
+        key = self._measurement_key(device)
+        # A CPU step at the full input size takes seconds per study, so the CPU measures two studies per
+        # step. A GPU measures the planned micro-batch, whose peak memory is what the run will need.
+        batch_size = min(plan.micro_batch, 2) if device.kind == "cpu" else plan.micro_batch
+        self._measuring = True
+        self.measure_button.setEnabled(False)
+        self.measure_button.setText(self.tr("Measuring..."))
+        self.task = BackgroundTask(
+            lambda progress: measure_training_step(
+                config, shape_zyx, torch_device, batch_size=batch_size, steps=MEASURED_STEPS,
+                progress=progress,
+            ),
+            self,
+        )
+        self.task.progressed.connect(self._measurement_progressed)
+        self.task.succeeded.connect(lambda measurement: self._measurement_done(key, measurement))
+        self.task.failed.connect(self._measurement_failed)
+        self.task.start()
+        self.completeChanged.emit()
+
+    def _measurement_progressed(self, done: int, total: int) -> None:
+        self.measure_button.setText(self.tr("Measuring: step {done} of {total}").format(done=done, total=total))
+
+    def _measurement_done(self, key: tuple, measurement) -> None:
+        logger.info("Measured %.3f studies/s for %s", measurement.samples_per_s, key)
+        self._measurement = (key, measurement)
+        self._measurement_finished()
+
+    def _measurement_failed(self, message: str) -> None:
+        self.error.setText(self.tr("Measuring the device failed: {error}").format(error=message))
+        self._measurement_finished()
+
+    def _measurement_finished(self) -> None:
+        self._measuring = False
+        self.measure_button.setText(self.tr("Measure on this device"))
+        self.measure_button.setEnabled(True)
+        self.update_estimate()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        """Return False while the device measurement runs, so training never competes with it."""
+        return super().isComplete() and not self._measuring
 
     def build_command(self, run_dir: Path, labels_path: Path, events_path: Path) -> list[str]:
         """Return the ``greenrfm train`` command line for the current choices."""

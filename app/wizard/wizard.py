@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWizard
 
+from app.wizard.background import BackgroundTask
 from app.wizard.page_configure import ConfigurePage
 from app.wizard.page_data import DataPage
 from app.wizard.page_labels import LabelsPage
@@ -156,9 +157,18 @@ class TrainingWizard(QWizard):
         if not self.confirm_leave():
             event.ignore()
             return
+        self._wait_for_background_tasks()
         super().closeEvent(event)
 
     def reject(self) -> None:
         """Handle Cancel and Escape like closing, so a running job is never dropped silently."""
         if self.confirm_leave():
+            self._wait_for_background_tasks()
             super().reject()
+
+    def _wait_for_background_tasks(self) -> None:
+        # A QThread destroyed while it runs aborts the process, and scans or measurements cannot be cut short.
+        for task in self.findChildren(BackgroundTask):
+            if task.isRunning():
+                logger.info("Waiting for a background task of the wizard to finish before closing")
+                task.wait()

@@ -3,117 +3,163 @@
 <context>
     <name>ConfigurePage</name>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="44" />
+        <location filename="../../app/wizard/page_configure.py" line="47" />
         <source>Configure</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="45" />
+        <location filename="../../app/wizard/page_configure.py" line="48" />
         <source>Choose how to train; the estimates are for the detected device.</source>
         <translation>选择训练方式；估算值基于检测到的设备。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="47" />
+        <location filename="../../app/wizard/page_configure.py" line="50" />
         <source>Pre-train from scratch (MUST: labels first, then image-text alignment)</source>
         <translation>从头预训练（MUST：先用标签训练，再进行图文对齐）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="49" />
+        <location filename="../../app/wizard/page_configure.py" line="52" />
         <source>Fine-tune an existing model</source>
         <translation>微调已有模型</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="58" />
+        <location filename="../../app/wizard/page_configure.py" line="61" />
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="59" />
+        <location filename="../../app/wizard/page_configure.py" line="62" />
         <source>Lite (laptop, stride-4 stem)</source>
         <translation>轻量（笔记本电脑，步长 4 的 stem）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="60" />
+        <location filename="../../app/wizard/page_configure.py" line="63" />
         <source>Standard (GPU, stride-2 stem)</source>
         <translation>标准（GPU，步长 2 的 stem）</translation>
     </message>
     <message>
         <location filename="../../app/wizard/page_configure.py" line="71" />
+        <location filename="../../app/wizard/page_configure.py" line="283" />
+        <source>Measure on this device</source>
+        <translation>在本设备上测量</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="74" />
+        <source>Train a few steps on random volumes of the chosen size to measure time and memory</source>
+        <translation>用所选尺寸的随机体数据训练几步，测量时间和内存</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="87" />
         <source>Task default; or x y z in voxels, for example 64 64 32</source>
         <translation>任务默认值；或以体素为单位的 x y z，例如 64 64 32</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="73" />
+        <location filename="../../app/wizard/page_configure.py" line="89" />
         <source>Browse...</source>
         <translation>浏览...</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="83" />
+        <location filename="../../app/wizard/page_configure.py" line="99" />
         <source>Start from</source>
         <translation>起始模型</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="84" />
+        <location filename="../../app/wizard/page_configure.py" line="100" />
         <source>Profile</source>
         <translation>配置档</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="85" />
+        <location filename="../../app/wizard/page_configure.py" line="101" />
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="86" />
+        <location filename="../../app/wizard/page_configure.py" line="102" />
         <source>Estimate</source>
         <translation>估算</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="87" />
+        <location filename="../../app/wizard/page_configure.py" line="103" />
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="88" />
+        <location filename="../../app/wizard/page_configure.py" line="104" />
         <source>Input size</source>
         <translation>输入尺寸</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="89" />
+        <location filename="../../app/wizard/page_configure.py" line="105" />
         <source>Save the run in</source>
         <translation>保存位置</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="101" />
+        <location filename="../../app/wizard/page_configure.py" line="117" />
         <source>Choose where to save the run</source>
         <translation>选择训练结果的保存位置</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="125" />
+        <location filename="../../app/wizard/page_configure.py" line="141" />
         <source>Input size must be three whole numbers of at least 8 (x y z), for example 64 64 32.</source>
         <translation>输入尺寸必须是三个不小于 8 的整数（x y z），例如 64 64 32。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="137" />
+        <location filename="../../app/wizard/page_configure.py" line="152" />
         <source>Device detection failed: {error}</source>
         <translation>设备检测失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="141" />
+        <location filename="../../app/wizard/page_configure.py" line="156" />
         <source>CPU only, {memory:.0f} GiB memory</source>
         <translation>仅 CPU，内存 {memory:.0f} GiB</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="152" />
+        <location filename="../../app/wizard/page_configure.py" line="191" />
+        <source>about {epoch} per epoch and {total} for the whole run, measured on this device at {rate:.2f} studies/s; peak memory about {memory}</source>
+        <translation>每轮约 {epoch}，整个训练约 {total}，本设备实测速度 {rate:.2f} 个检查/秒；峰值内存约 {memory}</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="198" />
+        <source>about {epoch} per epoch and {total} for the whole run (rough estimate; measure for figures from this device), peak memory about {memory}</source>
+        <translation>每轮约 {epoch}，整个训练约 {total}（粗略估算；点击测量可得到本设备的实测值），峰值内存约 {memory}</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="201" />
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="154" />
-        <source>about {seconds:.0f} s per epoch (rough estimate), peak memory about {memory}</source>
-        <translation>每轮约 {seconds:.0f} 秒（粗略估算），峰值内存约 {memory}</translation>
+        <location filename="../../app/wizard/page_configure.py" line="208" />
+        <source>{count:.0f} s</source>
+        <translation>{count:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="225" />
+        <location filename="../../app/wizard/page_configure.py" line="210" />
+        <source>{count:.0f} min</source>
+        <translation>{count:.0f} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="211" />
+        <source>{count:.1f} h</source>
+        <translation>{count:.1f} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="255" />
+        <source>Measuring...</source>
+        <translation>正在测量...</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="270" />
+        <source>Measuring: step {done} of {total}</source>
+        <translation>正在测量：第 {done} 步，共 {total} 步</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="278" />
+        <source>Measuring the device failed: {error}</source>
+        <translation>设备测量失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="341" />
         <source>Choose a folder to save the run in.</source>
         <translation>请选择保存本次训练的文件夹。</translation>
     </message>
@@ -261,87 +307,87 @@
 <context>
     <name>LabelsPage</name>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="59" />
+        <location filename="../../app/wizard/page_labels.py" line="61" />
         <source>Labels</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="61" />
+        <location filename="../../app/wizard/page_labels.py" line="63" />
         <source>Labels distilled from the reports: 1 present, 0 absent, -1 uncertain. Edit any cell.</source>
         <translation>从报告中提取的标签：1 存在，0 不存在，-1 不确定。可编辑任意单元格。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="63" />
+        <location filename="../../app/wizard/page_labels.py" line="65" />
         <source>Rule-based labeler (reports stay on this computer)</source>
         <translation>基于规则的标注器（报告不离开本机）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="64" />
+        <location filename="../../app/wizard/page_labels.py" line="66" />
         <source>Language model endpoint</source>
         <translation>大语言模型服务</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="69" />
+        <location filename="../../app/wizard/page_labels.py" line="71" />
         <source>Model name on the endpoint</source>
         <translation>服务上的模型名称</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="74" />
+        <location filename="../../app/wizard/page_labels.py" line="76" />
         <source>Label reports</source>
         <translation>标注报告</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="92" />
+        <location filename="../../app/wizard/page_labels.py" line="94" />
         <source>Positive studies per finding</source>
         <translation>各征象的阳性检查数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="93" />
+        <location filename="../../app/wizard/page_labels.py" line="95" />
         <source>Positive studies</source>
         <translation>阳性检查数</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="126" />
+        <location filename="../../app/wizard/page_labels.py" line="133" />
         <source>Warning: {host} is not this computer. The report texts will be sent there and leave this machine; use it only if your hospital allows it.</source>
         <translation>警告：{host} 不是本机。报告文本将被发送到该地址并离开本机；仅在医院允许时使用。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="155" />
+        <location filename="../../app/wizard/page_labels.py" line="162" />
         <source>Enter the language model endpoint URL, or choose the rule-based labeler.</source>
         <translation>请输入大语言模型服务地址，或选择基于规则的标注器。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="161" />
+        <location filename="../../app/wizard/page_labels.py" line="168" />
         <source>Reports leave this computer</source>
         <translation>报告将离开本机</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="163" />
+        <location filename="../../app/wizard/page_labels.py" line="170" />
         <source>The report texts will be sent to {host}, which is not this computer. Continue?</source>
         <translation>报告文本将被发送到 {host}，该地址不是本机。是否继续？</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="189" />
+        <location filename="../../app/wizard/page_labels.py" line="196" />
         <source>Labeling failed: {message}</source>
         <translation>标注失败：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="214" />
+        <location filename="../../app/wizard/page_labels.py" line="221" />
         <source>No sentence mentions this finding</source>
         <translation>没有句子提及此征象</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="228" />
+        <location filename="../../app/wizard/page_labels.py" line="235" />
         <source>A label must be 1 (present), 0 (absent) or -1 (uncertain).</source>
         <translation>标签必须为 1（存在）、0（不存在）或 -1（不确定）。</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="232" />
+        <location filename="../../app/wizard/page_labels.py" line="239" />
         <source>Edited by hand</source>
         <translation>已手动修改</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_labels.py" line="261" />
+        <location filename="../../app/wizard/page_labels.py" line="268" />
         <source>{count} finding(s) have fewer than {minimum} positive studies, too few to train or evaluate: {names}</source>
         <translation>有 {count} 个征象的阳性检查少于 {minimum} 例，不足以训练或评估：{names}</translation>
     </message>
@@ -718,37 +764,37 @@
 <context>
     <name>TrainingWizard</name>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="60" />
+        <location filename="../../app/wizard/wizard.py" line="61" />
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="84" />
+        <location filename="../../app/wizard/wizard.py" line="85" />
         <source>Show results</source>
         <translation>查看结果</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="111" />
+        <location filename="../../app/wizard/wizard.py" line="112" />
         <source>A training job started on {date} is still running. Show its progress?</source>
         <translation>{date} 开始的训练任务仍在运行。是否查看其进度？</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="113" />
+        <location filename="../../app/wizard/wizard.py" line="114" />
         <source>A training job started on {date} was interrupted. Show it so you can resume it?</source>
         <translation>{date} 开始的训练任务已中断。是否打开以便继续训练？</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="117" />
+        <location filename="../../app/wizard/wizard.py" line="118" />
         <source>Training job</source>
         <translation>训练任务</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="133" />
+        <location filename="../../app/wizard/wizard.py" line="134" />
         <source>Training is running</source>
         <translation>训练正在运行</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/wizard.py" line="135" />
+        <location filename="../../app/wizard/wizard.py" line="136" />
         <source>Keep training in the background after closing this window? Choose No to stop it; it saves a checkpoint that you can resume later.</source>
         <translation>关闭此窗口后是否在后台继续训练？选择“否”将停止训练，并保存检查点以便之后继续。</translation>
     </message>
