@@ -160,6 +160,13 @@ def _fake_bundle(root: Path, platform: str = "linux") -> Path:
         "_internal/greenrfm_core/schemas/chest-ct.json",
         "_internal/greenrfm_core/preprocess/specs/chest-ct.json",
         "_internal/PySide6/Qt/plugins/platforms/libqxcb.so",
+        "_internal/licenses/greenrfm-studio/LICENSE",
+        "_internal/licenses/THIRD-PARTY-LICENSES.md",
+        "_internal/licenses/python-3.11/LICENSE.txt",
+        "_internal/licenses/torch-2.13.0/LICENSE",
+        "_internal/licenses/pyside6-essentials-6.12.0/LGPL-3.0.txt",
+        "_internal/licenses/vtk-9.7.2/LICENSE",
+        "_internal/licenses/onnxruntime-1.32.0/onnxruntime.LICENSE",
     ]
     for relative in files:
         path = bundle / relative

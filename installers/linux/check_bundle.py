@@ -87,6 +87,13 @@ REQUIRED_PATTERNS: tuple[tuple[str, str], ...] = (
     ("*/resources/icons/greenrfm-studio.png", "application icon"),
     ("*/greenrfm_core/schemas/*.json", "finding schemas"),
     ("*/greenrfm_core/preprocess/specs/*.json", "preprocessing specs"),
+    ("*/licenses/greenrfm-studio/LICENSE", "GreenRFM Studio license"),
+    ("*/licenses/THIRD-PARTY-LICENSES.md", "index of third-party licenses"),
+    ("*/licenses/python-*/LICENSE.txt", "Python license"),
+    ("*/licenses/torch-*/LICENSE", "PyTorch license"),
+    ("*/licenses/pyside6-essentials-*/LGPL-3.0.txt", "Qt for Python (LGPL-3.0) license text"),
+    ("*/licenses/vtk-*/LICENSE", "VTK license"),
+    ("*/licenses/onnxruntime-*/*LICENSE", "onnxruntime license"),
 )
 
 REQUIRED_PATTERNS_BY_PLATFORM: dict[str, tuple[tuple[str, str], ...]] = {

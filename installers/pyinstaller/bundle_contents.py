@@ -121,6 +121,23 @@ def third_party_datas() -> list[tuple[str, str]]:
     return datas
 
 
+def license_datas(work_dir: Path) -> list[tuple[str, str]]:
+    """Write the license texts of Python and the bundled libraries under ``work_dir`` and list them for the bundle.
+
+    The bundle gets ``licenses/`` with GreenRFM Studio's own license in ``greenrfm-studio/``, one folder per
+    library and the index ``THIRD-PARTY-LICENSES.md``.
+    """
+    from third_party_licenses import write_licenses
+
+    target = Path(work_dir) / "licenses"
+    write_licenses(target, excluded_modules=EXCLUDED_MODULES)
+    datas = []
+    for path in sorted(target.rglob("*")):
+        if path.is_file():
+            datas.append((str(path), str(Path("licenses") / path.parent.relative_to(target).as_posix())))
+    return datas
+
+
 def hidden_imports() -> list[str]:
     """List the modules that are imported by name at run time, which PyInstaller cannot see."""
     from PyInstaller.utils.hooks import collect_submodules
