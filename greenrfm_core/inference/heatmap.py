@@ -14,12 +14,11 @@ The coarse feature grid spreads activation over air around the body when it is u
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from greenrfm_core.preprocess.transforms import grid_geometry
 from greenrfm_core.volume import Volume
 
 # CT voxels at or below this value (HU) count as air. Lung parenchyma (about -850 HU) is below it too, but
@@ -43,32 +42,6 @@ def class_activation(feature_map: np.ndarray, weights: np.ndarray) -> np.ndarray
     return np.tensordot(weights.astype(np.float32), feature_map.astype(np.float32), axes=(0, 0))
 
 
-def model_grid(volume: Volume, shape_xyz, spacing_xyz) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(axes, centre)``: model-grid index -> LPS world is ``axes @ (index - (shape - 1) / 2) + centre``.
-
-    Mirrors ``greenrfm_core.preprocess.transforms.resample_to_grid``, including the block averaging that
-    shifts the grid centre when the output spacing is at least twice the input spacing.
-    """
-    in_spacing = np.asarray(volume.spacing, dtype=float)
-    direction = np.asarray(volume.direction, dtype=float)
-    origin = np.asarray(volume.origin, dtype=float)
-    in_shape = np.asarray(volume.shape_xyz, dtype=float)
-    out_shape = np.asarray(shape_xyz, dtype=float)
-    target = (
-        in_shape * in_spacing / out_shape if spacing_xyz is None else np.asarray(spacing_xyz, dtype=float)
-    )
-    factors = np.array(
-        [max(1, min(math.floor(target[a] / in_spacing[a] + 1e-6), int(in_shape[a]))) for a in range(3)]
-    )
-    if np.any(factors > 1):
-        origin = origin + direction @ ((factors - 1) / 2.0 * in_spacing)
-        in_spacing = in_spacing * factors
-        in_shape = np.floor(in_shape / factors)
-    centre = origin + direction @ np.diag(in_spacing) @ ((in_shape - 1) / 2.0)
-    axes = direction @ np.diag(target) if spacing_xyz is None else np.diag(target)
-    return axes, centre
-
-
 def resample_to_source(
     cam: np.ndarray,
     model_shape_zyx: tuple[int, int, int],
@@ -89,11 +62,15 @@ def resample_to_source(
     model_shape_xyz = np.array(model_shape_zyx[::-1], dtype=float)
     feature_shape_xyz = np.array(cam.shape[::-1], dtype=float)
     stride = model_shape_xyz / feature_shape_xyz
-    axes, centre = model_grid(volume, model_shape_xyz, spacing_xyz)
-    # source index (i, j, k) -> model index: inv(axes) @ (world - centre) + (shape - 1) / 2
+    # The model grid is the preprocessing grid, so its geometry comes from the same function.
+    model_to_world, model_origin = grid_geometry(volume, model_shape_xyz, spacing_xyz).output_to_world(
+        model_shape_xyz
+    )
+    # source index (i, j, k) -> model index: inv(model_to_world) @ (world - model_origin)
+    world_to_model = np.linalg.inv(model_to_world)
     source_to_world = np.asarray(volume.direction, dtype=float) @ np.diag(volume.spacing)
-    to_model = np.linalg.inv(axes) @ source_to_world
-    model_offset = np.linalg.inv(axes) @ (np.asarray(volume.origin) - centre) + (model_shape_xyz - 1) / 2.0
+    to_model = world_to_model @ source_to_world
+    model_offset = world_to_model @ (np.asarray(volume.origin, dtype=float) - model_origin)
     # model index -> feature index: a feature voxel's centre sits in the middle of its block of model voxels.
     to_feature = to_model / stride[:, None]
     feature_offset = (model_offset - (stride - 1) / 2.0) / stride

@@ -9,6 +9,7 @@ least twice the input spacing along an axis, the input is first averaged over bl
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -18,12 +19,63 @@ from greenrfm_core.preprocess.spec import Spec, is_mri, plane_shape
 from greenrfm_core.volume import Volume
 
 
-def _pool_factors(in_spacing: np.ndarray, out_spacing: np.ndarray, shape_xyz: tuple[int, ...]) -> list[int]:
-    factors = []
-    for axis in range(3):
-        factor = math.floor(out_spacing[axis] / in_spacing[axis] + 1e-6)
-        factors.append(max(1, min(factor, shape_xyz[axis])))
-    return factors
+@dataclass(frozen=True)
+class GridGeometry:
+    """Where the output grid of :func:`resample_to_grid` lies for one input volume.
+
+    Attributes:
+        pool_factors: (x, y, z) block sizes averaged before sampling, 1 where the axis is not pooled.
+        in_origin: LPS position (mm) of the first voxel of the pooled input.
+        in_spacing: (x, y, z) spacing in mm of the pooled input.
+        in_shape: (x, y, z) voxels of the pooled input.
+        axes: 3 x 3 matrix from one output index step to its LPS displacement in mm.
+        centre: LPS position (mm) of the output grid's centre, the centre of the input.
+    """
+
+    pool_factors: tuple[int, int, int]
+    in_origin: np.ndarray
+    in_spacing: np.ndarray
+    in_shape: np.ndarray
+    axes: np.ndarray
+    centre: np.ndarray
+
+    def output_to_world(self, out_shape) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(matrix, offset)`` with LPS world = matrix @ output index + offset for ``out_shape`` (x, y, z)."""
+        offset = self.centre - self.axes @ ((np.asarray(out_shape, dtype=float) - 1) / 2.0)
+        return self.axes, offset
+
+
+def grid_geometry(volume: Volume, out_shape, out_spacing) -> GridGeometry:
+    """Return the output grid geometry that :func:`resample_to_grid` uses for ``volume``.
+
+    Args:
+        volume: the input; only its geometry is read.
+        out_shape: output voxels along (x, y, z).
+        out_spacing: output spacing in mm along (x, y, z), or ``None`` to stretch the input's field of view
+            along each index axis over ``out_shape``.
+    """
+    in_spacing = np.asarray(volume.spacing, dtype=float)
+    direction = np.asarray(volume.direction, dtype=float)
+    origin = np.asarray(volume.origin, dtype=float)
+    in_shape = np.asarray(volume.shape_xyz, dtype=float)
+    out_shape = np.asarray(out_shape, dtype=float)
+    if out_spacing is None:
+        target_spacing = in_shape * in_spacing / out_shape
+    else:
+        target_spacing = np.asarray(out_spacing, dtype=float)
+
+    factors = np.array(
+        [max(1, min(math.floor(target_spacing[a] / in_spacing[a] + 1e-6), int(in_shape[a]))) for a in range(3)]
+    )
+    if np.any(factors > 1):
+        # A pooled voxel is centred on the middle of its block of input voxels.
+        origin = origin + direction @ ((factors - 1) / 2.0 * in_spacing)
+        in_spacing = in_spacing * factors
+        in_shape = np.floor(in_shape / factors)
+    centre = origin + direction @ np.diag(in_spacing) @ ((in_shape - 1) / 2.0)
+    # A fixed grid's index axes follow the input's index axes; a spaced grid is LPS-aligned.
+    axes = direction @ np.diag(target_spacing) if out_spacing is None else np.diag(target_spacing)
+    return GridGeometry(tuple(int(f) for f in factors), origin, in_spacing, in_shape, axes, centre)
 
 
 def resample_to_grid(
@@ -52,40 +104,19 @@ def resample_to_grid(
     if array.dtype != np.float32:
         array = array.astype(np.float32)
     image = torch.from_numpy(np.ascontiguousarray(array)).to(device)
-    in_spacing = np.asarray(volume.spacing, dtype=float)
-    direction = np.asarray(volume.direction, dtype=float)
-    origin = np.asarray(volume.origin, dtype=float)
-    nz, ny, nx = array.shape
-    in_shape = np.array([nx, ny, nz])
-
-    if out_spacing is None:
-        extent = in_shape * in_spacing
-        target_spacing = extent / np.asarray(out_shape, dtype=float)
-    else:
-        target_spacing = np.asarray(out_spacing, dtype=float)
-
-    factors = _pool_factors(in_spacing, target_spacing, tuple(in_shape))
+    geometry = grid_geometry(volume, out_shape, out_spacing)
+    factors = geometry.pool_factors
     if any(factor > 1 for factor in factors):
         kernel = (factors[2], factors[1], factors[0])
         image = F.avg_pool3d(image[None, None], kernel_size=kernel, stride=kernel)[0, 0]
-        # A pooled voxel is centred on the middle of its block of input voxels.
-        origin = origin + direction @ ((np.asarray(factors) - 1) / 2.0 * in_spacing)
-        in_spacing = in_spacing * np.asarray(factors)
-        nz, ny, nx = image.shape
-        in_shape = np.array([nx, ny, nz])
+    in_shape = np.array(image.shape[::-1])
 
-    index_to_world = direction @ np.diag(in_spacing)
-    centre_world = origin + index_to_world @ ((in_shape - 1) / 2.0)
-    out_shape_arr = np.asarray(out_shape)
-    if out_spacing is None:
-        # Fixed grid: output index axes follow the input index axes and span the same field of view.
-        out_axes = direction @ np.diag(target_spacing)
-    else:
-        out_axes = np.diag(target_spacing)
+    index_to_world = np.asarray(volume.direction, dtype=float) @ np.diag(geometry.in_spacing)
     world_to_index = np.linalg.inv(index_to_world)
-    # Input index = A @ output index + b, with the output grid centred on the input's centre.
-    matrix = world_to_index @ out_axes
-    offset = world_to_index @ (centre_world - out_axes @ ((out_shape_arr - 1) / 2.0) - origin)
+    out_matrix, out_offset = geometry.output_to_world(out_shape)
+    # Input index = A @ output index + b.
+    matrix = world_to_index @ out_matrix
+    offset = world_to_index @ (out_offset - geometry.in_origin)
 
     out_x, out_y, out_z = (torch.arange(n, dtype=torch.float32, device=device) for n in out_shape)
     mat = torch.as_tensor(matrix, dtype=torch.float32, device=device)
