@@ -21,7 +21,7 @@ from greenrfm_core.volume import Volume
 
 @dataclass(frozen=True)
 class GridGeometry:
-    """Where the output grid of :func:`resample_to_grid` lies for one input volume.
+    """Placement of the output grid of :func:`resample_to_grid` for one input volume.
 
     Attributes:
         pool_factors: (x, y, z) block sizes averaged before sampling, 1 where the axis is not pooled.
