@@ -144,6 +144,21 @@ def test_oom_fallback_halves_micro_batch(cohort, tmp_path, monkeypatch):
     assert record["steps"] == record["total_steps"]
 
 
+def test_oom_without_fallback_stops(monkeypatch):
+    # DDP runs turn the fallback off: one process must not change its number of micro-batches alone.
+    monkeypatch.setenv("GREENRFM_INJECT_OOM_STEPS", "1")
+    model = torch.nn.Linear(5, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def loss_fn(module, batch):
+        return module(batch["x"]).pow(2).mean(), {}
+
+    stepper = MicroBatchStepper(model, optimizer, loss_fn, torch.device("cpu"), 4, allow_fallback=False)
+    with pytest.raises(torch.cuda.OutOfMemoryError, match="distributed run"):
+        stepper.step({"x": torch.randn(8, 5)}, 1)
+    assert stepper.micro_batch == 4
+
+
 def test_accumulation_matches_full_batch():
     torch.manual_seed(0)
     inputs = torch.randn(8, 5)

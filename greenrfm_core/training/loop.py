@@ -178,6 +178,7 @@ def run_loop(
     stepper = MicroBatchStepper(
         train_module, optimizer, loss_fn, device, min(settings.micro_batch, rank_batch), settings.precision,
         on_fallback=lambda message: events.warning(message, stage=settings.stage), batch_size=rank_batch,
+        allow_fallback=not dist_info.enabled,
     )
 
     step = epoch = batch_in_epoch = 0

@@ -2,7 +2,9 @@
 
 When a CUDA out-of-memory error (``torch.cuda.OutOfMemoryError``) hits a micro-batch, the step is undone,
 the micro-batch is halved, accumulation is raised so the effective batch stays the same, and the step runs
-again on the same samples. ``GREENRFM_INJECT_OOM_STEPS=3,5`` raises that error in the first micro-batch of
+again on the same samples. In a DDP run the error stops training instead: every process must run the
+same number of micro-batches, because each forward pass of the align stage and each gradient
+synchronisation is a collective call. ``GREENRFM_INJECT_OOM_STEPS=3,5`` raises that error in the first micro-batch of
 optimizer steps 3 and 5 (1-based, once each), so the fallback can be tested on any device.
 """
 
@@ -44,6 +46,8 @@ class MicroBatchStepper:
         on_fallback: called with a message after each micro-batch halving.
         batch_size: effective batch of a full step on this rank, named in fallback messages; the last
             batch of an epoch may be smaller.
+        allow_fallback: halve the micro-batch on out-of-memory errors; ``False`` in DDP runs, where one
+            process alone cannot change its number of micro-batches.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class MicroBatchStepper:
         max_grad_norm: float = 1.0,
         on_fallback: Callable[[str], None] | None = None,
         batch_size: int | None = None,
+        allow_fallback: bool = True,
     ) -> None:
         self.model = model
         self.optimizer = optimizer
@@ -67,6 +72,7 @@ class MicroBatchStepper:
         self.max_grad_norm = max_grad_norm
         self.on_fallback = on_fallback
         self.batch_size = batch_size
+        self.allow_fallback = allow_fallback
         self.scaler = torch.amp.GradScaler(device.type, enabled=(precision == "fp16"))
         self._inject = injected_oom_steps()
 
@@ -94,6 +100,13 @@ class MicroBatchStepper:
                 self.optimizer.zero_grad(set_to_none=True)
                 if self.device.type == "cuda":
                     torch.cuda.empty_cache()
+                if not self.allow_fallback:
+                    raise torch.cuda.OutOfMemoryError(
+                        f"Out of device memory at step {step_number} with micro-batch {self.micro_batch} in a "
+                        "distributed run, where one process cannot halve its micro-batch alone; restart with a "
+                        "smaller --batch-size, --profile lite or a smaller --input-shape, and --resume to "
+                        "continue from the last checkpoint."
+                    ) from error
                 if self.micro_batch == 1:
                     raise torch.cuda.OutOfMemoryError(
                         f"Out of device memory with a micro-batch of 1 at step {step_number}; use "
