@@ -186,19 +186,23 @@ class ConfigurePage(QWizardPage):
         image_epochs = self.epochs.value() * (1 if self.finetune.isChecked() else 2)
         if measured is not None:
             seconds = n_train / measured.samples_per_s
-            memory = measured.peak_device_mb if measured.peak_device_mb is not None else planned_mb
             text = self.tr(
                 "about {epoch} per epoch and {total} for the whole run, measured on this device at {rate:.2f} "
                 "studies/s; peak memory about {memory}"
             )
         else:
             seconds = n_train / ASSUMED_SAMPLES_PER_S.get(device.kind, 0.5)
-            memory = planned_mb
             text = self.tr(
                 "about {epoch} per epoch and {total} for the whole run (rough estimate; measure for figures "
                 "from this device), peak memory about {memory}"
             )
-        memory_text = self.tr("unknown") if memory is None else f"{memory / 1024:.1f} GiB"
+        # Only CUDA reports a measured peak; on the CPU and MPS the memory planner's estimate is shown.
+        if measured is not None and measured.peak_device_mb is not None:
+            memory_text = self.tr("{memory:.1f} GiB (measured)").format(memory=measured.peak_device_mb / 1024)
+        elif planned_mb is not None:
+            memory_text = self.tr("{memory:.1f} GiB (planner estimate)").format(memory=planned_mb / 1024)
+        else:
+            memory_text = self.tr("unknown")
         rate = measured.samples_per_s if measured is not None else 0.0
         self.estimate.setText(text.format(epoch=self._duration(seconds), total=self._duration(seconds * image_epochs),
                                           rate=rate, memory=memory_text))
@@ -267,7 +271,9 @@ class ConfigurePage(QWizardPage):
         self.completeChanged.emit()
 
     def _measurement_progressed(self, done: int, total: int) -> None:
-        self.measure_button.setText(self.tr("Measuring: step {done} of {total}").format(done=done, total=total))
+        self.measure_button.setText(
+            self.tr("Measuring: step {done} of {total}, the first a warm-up").format(done=done, total=total)
+        )
 
     def _measurement_done(self, key: tuple, measurement) -> None:
         logger.info("Measured %.3f studies/s for %s", measurement.samples_per_s, key)

@@ -154,6 +154,11 @@ def write_licenses(target: Path, project: str = PROJECT, excluded_modules: list[
         files = []
         for source in license_files(distribution):
             destination = folder / _destination(source, distribution)
+            if destination.exists():
+                # numpy installs some license files both in its package and in its dist-info folder.
+                if destination.read_bytes() == source.read_bytes():
+                    continue
+                destination = destination.with_name(f"{len(files)}.{destination.name}")
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, destination)
             files.append(destination.relative_to(target).as_posix())

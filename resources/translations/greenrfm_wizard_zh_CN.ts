@@ -39,7 +39,7 @@
     </message>
     <message>
         <location filename="../../app/wizard/page_configure.py" line="71" />
-        <location filename="../../app/wizard/page_configure.py" line="283" />
+        <location filename="../../app/wizard/page_configure.py" line="289" />
         <source>Measure on this device</source>
         <translation>在本设备上测量</translation>
     </message>
@@ -114,52 +114,62 @@
         <translation>仅 CPU，内存 {memory:.0f} GiB</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="191" />
+        <location filename="../../app/wizard/page_configure.py" line="190" />
         <source>about {epoch} per epoch and {total} for the whole run, measured on this device at {rate:.2f} studies/s; peak memory about {memory}</source>
         <translation>每轮约 {epoch}，整个训练约 {total}，本设备实测速度 {rate:.2f} 个检查/秒；峰值内存约 {memory}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="198" />
+        <location filename="../../app/wizard/page_configure.py" line="196" />
         <source>about {epoch} per epoch and {total} for the whole run (rough estimate; measure for figures from this device), peak memory about {memory}</source>
         <translation>每轮约 {epoch}，整个训练约 {total}（粗略估算；点击测量可得到本设备的实测值），峰值内存约 {memory}</translation>
     </message>
     <message>
         <location filename="../../app/wizard/page_configure.py" line="201" />
+        <source>{memory:.1f} GiB (measured)</source>
+        <translation>{memory:.1f} GiB（实测）</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="203" />
+        <source>{memory:.1f} GiB (planner estimate)</source>
+        <translation>{memory:.1f} GiB（规划器估算）</translation>
+    </message>
+    <message>
+        <location filename="../../app/wizard/page_configure.py" line="205" />
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="208" />
+        <location filename="../../app/wizard/page_configure.py" line="212" />
         <source>{count:.0f} s</source>
         <translation>{count:.0f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="210" />
+        <location filename="../../app/wizard/page_configure.py" line="214" />
         <source>{count:.0f} min</source>
         <translation>{count:.0f} 分钟</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="211" />
+        <location filename="../../app/wizard/page_configure.py" line="215" />
         <source>{count:.1f} h</source>
         <translation>{count:.1f} 小时</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="255" />
+        <location filename="../../app/wizard/page_configure.py" line="259" />
         <source>Measuring...</source>
         <translation>正在测量...</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="270" />
-        <source>Measuring: step {done} of {total}</source>
-        <translation>正在测量：第 {done} 步，共 {total} 步</translation>
+        <location filename="../../app/wizard/page_configure.py" line="275" />
+        <source>Measuring: step {done} of {total}, the first a warm-up</source>
+        <translation>正在测量：第 {done} 步，共 {total} 步（第一步为预热）</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="278" />
+        <location filename="../../app/wizard/page_configure.py" line="284" />
         <source>Measuring the device failed: {error}</source>
         <translation>设备测量失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/wizard/page_configure.py" line="341" />
+        <location filename="../../app/wizard/page_configure.py" line="347" />
         <source>Choose a folder to save the run in.</source>
         <translation>请选择保存本次训练的文件夹。</translation>
     </message>
