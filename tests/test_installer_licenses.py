@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PYINSTALLER_DIR = REPO_ROOT / "installers" / "pyinstaller"
+from tests.test_installer_bundle import REPO_ROOT, _load, bundle_contents
 
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-licenses = _load("third_party_licenses", PYINSTALLER_DIR / "third_party_licenses.py")
-bundle_contents = _load("bundle_contents", PYINSTALLER_DIR / "bundle_contents.py")
+licenses = _load("third_party_licenses", REPO_ROOT / "installers" / "pyinstaller" / "third_party_licenses.py")
 
 
 @pytest.fixture(scope="module")
