@@ -7,8 +7,8 @@ the interrupted-job path as well. Screenshots go to the test's tmp folder and to
 from __future__ import annotations
 
 import csv
-import re
 import os
+import re
 import signal
 import sys
 from pathlib import Path
