@@ -73,14 +73,20 @@ def test_predict_table_precision_and_width():
              "threshold": 0.49822, "positive": True},
             {"id": "emphysema", "name": {"en": "emphysema"}, "probability": 0.12, "zero_shot_probability": 0.3,
              "threshold": 0.5, "positive": False},
+            # A nearly constant model: 4 decimals would print probability and threshold both as 0.5125.
+            {"id": "atelectasis", "name": {"en": "atelectasis"}, "probability": 0.512498, "zero_shot_probability": None,
+             "threshold": 0.512503, "positive": False},
         ],
     }
     lines = format_table(result, "en").splitlines()
     assert "0.4991" in lines[1]
     assert "0.4982" in lines[1]
     assert lines[1].startswith(long_name + " ")
+    assert lines[3].split()[1] == "0.512498"
+    assert lines[3].split()[3] == "0.512503"
     # Every row puts the result column at the same offset.
-    assert len({line.index("result") if "result" in line else line.rindex("tive") - 4 for line in lines[:3]}) == 1
+    offsets = {line.index("result") if "result" in line else line.rindex("tive") - 4 for line in lines[:4]}
+    assert len(offsets) == 1
 
 
 @pytest.mark.parametrize("command", ["train", "demo"])

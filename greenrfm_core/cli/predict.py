@@ -55,20 +55,31 @@ def clinical_use_notice(model_dir: str) -> str | None:
     return NOT_FOR_CLINICAL_USE.format(reason=" and ".join(reasons))
 
 
+def _distinguishing_decimals(probability: float, threshold: float) -> int:
+    """Return the decimals, from 4 to 8, at which ``probability`` and ``threshold`` first print differently."""
+    for decimals in range(4, 9):
+        if f"{probability:.{decimals}f}" != f"{threshold:.{decimals}f}":
+            return decimals
+    return 8
+
+
 def format_table(result: dict, lang: str) -> str:
     """Format a ``Prediction.to_dict()`` as a plain-text table.
 
-    Probabilities and thresholds share 4 decimals, so a probability that reads below its threshold is negative.
+    Probabilities and thresholds share 4 decimals, or up to 8 in a row where 4 would print them equal, so a
+    probability that reads below its threshold is negative.
     """
     names = [finding["name"].get(lang) or finding["name"].get("en") or finding["id"] for finding in result["findings"]]
     width = max([len("finding"), *(len(name) for name in names)])
-    rows = [f"{'finding':<{width}} {'probability':>11} {'zero-shot':>9} {'threshold':>9}  result"]
+    rows = [f"{'finding':<{width}} {'probability':>11} {'zero-shot':>9} {'threshold':>10}  result"]
     for name, finding in zip(names, result["findings"]):
         zero_shot = finding["zero_shot_probability"]
         zero_shot_text = "-" if zero_shot is None else f"{zero_shot:.4f}"
         verdict = "positive" if finding["positive"] else "negative"
+        decimals = _distinguishing_decimals(finding["probability"], finding["threshold"])
         rows.append(
-            f"{name:<{width}} {finding['probability']:>11.4f} {zero_shot_text:>9} {finding['threshold']:>9.4f}  {verdict}"
+            f"{name:<{width}} {finding['probability']:>11.{decimals}f} {zero_shot_text:>9} "
+            f"{finding['threshold']:>10.{decimals}f}  {verdict}"
         )
     timings = result["timings_s"]
     rows.append(
