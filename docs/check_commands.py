@@ -108,10 +108,12 @@ def join_commands(body: list[str]) -> list[str]:
 
 
 def strip_wrappers(argv: list[str]) -> list[str]:
-    """Remove ``nice -n N`` and ``xvfb-run [options]`` in front of the program."""
+    """Remove ``nice [-n N]`` and ``xvfb-run [options]`` in front of the program."""
     while argv:
         if argv[0] == "nice" and len(argv) > 2 and argv[1] == "-n":
             argv = argv[3:]
+        elif argv[0] == "nice":
+            argv = argv[1:]
         elif argv[0] == "xvfb-run":
             argv = argv[1:]
             while argv and argv[0].startswith("-"):
