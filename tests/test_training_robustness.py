@@ -5,8 +5,10 @@ The subprocess tests run the real ``greenrfm train`` command on a tiny synthetic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -179,6 +181,68 @@ def test_accumulation_matches_full_batch():
         updated.append((loss, model.weight.detach().clone()))
     assert updated[0][0] == pytest.approx(updated[1][0], rel=1e-6)
     assert torch.allclose(updated[0][1], updated[1][1], atol=1e-6)
+
+
+# A file-size limit makes the kernel fail writes past it (EFBIG) as a full disk fails them (ENOSPC): a real
+# failed write through the same code path, without a small filesystem to mount.
+FILE_SIZE_LIMIT = 1 << 20
+
+
+def _limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, resource.RLIM_INFINITY))
+
+
+@contextlib.contextmanager
+def _file_size_limit():
+    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    previous_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, previous_limit[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, previous_limit)
+        signal.signal(signal.SIGXFSZ, previous_handler)
+
+
+def test_failed_checkpoint_write_keeps_previous(tmp_path):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(600, 600)  # 1.4 MB of weights, 4.3 MB with the AdamW moments
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model(torch.randn(2, 600)).sum().backward()
+    optimizer.step()
+    first = save_checkpoint(tmp_path, model, optimizer, {"step": 1, "epoch": 0})
+
+    with _file_size_limit(), pytest.raises(OSError, match="cannot write the checkpoint of step 2") as caught:
+        save_checkpoint(tmp_path, model, optimizer, {"step": 2, "epoch": 0})
+    assert "--resume continues from step-00000001.json" in str(caught.value)
+    assert str(tmp_path) in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-00000001.json", "step-00000001.safetensors"]
+    assert latest_checkpoint(tmp_path) == first
+    restored = torch.nn.Linear(600, 600)
+    assert load_checkpoint(first, restored, torch.optim.AdamW(restored.parameters(), lr=1e-3))["step"] == 1
+    assert torch.equal(restored.weight, model.weight)
+
+
+def test_train_reports_full_disk_and_resumes(cohort, tmp_path):
+    out = tmp_path / "full"
+    failed = subprocess.run(_command(cohort, out, 2), env=_env(), preexec_fn=_limit_file_size,
+                            capture_output=True, text=True, timeout=600)
+    assert failed.returncode == 1, failed.stderr[-2000:]
+    errors = [e["message"] for e in read_events(out / "events.jsonl") if e["event"] == "error"]
+    assert len(errors) == 1
+    assert "cannot write the checkpoint of step" in errors[0]
+    assert "free disk space" in errors[0]
+    assert "Traceback" not in failed.stderr
+    checkpoints = out / "vision" / "checkpoints"
+    assert not [p.name for p in checkpoints.iterdir()], "a failed write left files behind"
+
+    # With space again, --resume trains the stage to the end.
+    resumed = subprocess.run(_command(cohort, out, 2, "--resume"), env=_env(), capture_output=True, text=True,
+                             timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    record = _stage_record(out)
+    assert record["steps"] == record["total_steps"]
 
 
 def test_checkpoint_round_trip_without_pickle(tmp_path):

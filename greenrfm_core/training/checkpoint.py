@@ -7,7 +7,8 @@ A checkpoint is two files in the stage's ``checkpoints/`` folder:
 * ``step-00000120.json``: step, epoch, sampler position, micro-batch and accumulation, optimizer hyper-parameter
   groups, gradient-scaler state, RNG states (Python, NumPy, torch CPU and CUDA) as lists, and the loss history.
 
-Both are written atomically and the JSON goes last, so a JSON file only exists for a complete checkpoint.
+Both are written atomically and the JSON goes last, so a JSON file only exists for a complete checkpoint. A
+failed write (a full disk) raises ``OSError`` naming the folder and keeps the earlier checkpoints.
 """
 
 from __future__ import annotations
@@ -123,12 +124,24 @@ def save_checkpoint(
     tensors = {f"model.{name}": value for name, value in model.state_dict().items()}
     optimizer_tensors, optimizer_meta = _flatten_optimizer(optimizer)
     tensors.update(optimizer_tensors)
-    write_safetensors_atomic(stem.with_suffix(".safetensors"), tensors)
     meta = dict(progress)
     meta["optimizer"] = optimizer_meta
     meta["scaler"] = {k: (float(v) if isinstance(v, float) else v) for k, v in (scaler_state or {}).items()}
     meta["rng"] = capture_rng_state()
-    write_json_atomic(stem.with_suffix(".json"), meta)
+    try:
+        write_safetensors_atomic(stem.with_suffix(".safetensors"), tensors)
+        write_json_atomic(stem.with_suffix(".json"), meta)
+    except OSError as error:
+        # Without its JSON the weights file is no checkpoint, so it only takes space.
+        stem.with_suffix(".safetensors").unlink(missing_ok=True)
+        previous = latest_checkpoint(folder)
+        resume = (f"--resume continues from {previous.name}" if previous is not None
+                  else "no earlier checkpoint of this stage exists")
+        raise OSError(
+            error.errno,
+            f"cannot write the checkpoint of step {step} in {folder}: {error.strerror or error}; free disk space "
+            f"there and run again with --resume ({resume})",
+        ) from error
     _prune(folder)
     return stem.with_suffix(".json")
 
