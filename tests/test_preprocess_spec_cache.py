@@ -7,6 +7,7 @@ import logging
 
 import numpy as np
 import pytest
+from file_limits import file_size_limit
 
 from greenrfm_core import paths
 from greenrfm_core.phantom import ChestPatient, generate_cohort, render_chest_ct, render_knee_mri
@@ -156,6 +157,23 @@ def test_corrupt_cache_entry_is_rebuilt(caplog):
 
     newest.write_bytes(newest.read_bytes()[:200])
     np.testing.assert_array_equal(np.asarray(preprocess_study(volume, spec)), expected)
+
+
+def test_full_disk_skips_cache_entry(caplog):
+    spec = override_spec(load_spec("chest-ct"), shape=[40, 40, 20])  # a 128 KB array
+    volume = _block_volume()
+    cache = paths.cache_dir() / "preprocessed"
+    before = {p for p in cache.rglob("*") if p.is_file()} if cache.is_dir() else set()
+    with file_size_limit(16 * 1024), caplog.at_level(logging.WARNING, logger="greenrfm_core.preprocess.study"):
+        result = preprocess_study(volume, spec)
+    assert result.shape == (1, 20, 40, 40)
+    assert any("could not write preprocessing cache entry" in record.message for record in caplog.records)
+    after = {p for p in cache.rglob("*") if p.is_file()}
+    assert after == before, f"a failed cache write left {sorted(p.name for p in after - before)}"
+
+    # With space again the entry is written and read back.
+    np.testing.assert_array_equal(np.asarray(preprocess_study(volume, spec)), result)
+    assert len({p for p in cache.rglob("*") if p.is_file()} - before) == 2
 
 
 def test_cache_names_hold_no_patient_data(tmp_path):

@@ -5,10 +5,8 @@ The subprocess tests run the real ``greenrfm train`` command on a tiny synthetic
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from file_limits import file_size_limit, file_size_limiter
 from safetensors.torch import load_file
 from training_data import make_nifti_cohort
 
@@ -183,26 +182,8 @@ def test_accumulation_matches_full_batch():
     assert torch.allclose(updated[0][1], updated[1][1], atol=1e-6)
 
 
-# A file-size limit makes the kernel fail writes past it (EFBIG) as a full disk fails them (ENOSPC): a real
-# failed write through the same code path, without a small filesystem to mount.
+# 1 MiB per file: the cache entries and events of the tiny cohort fit, a checkpoint does not.
 FILE_SIZE_LIMIT = 1 << 20
-
-
-def _limit_file_size() -> None:
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, resource.RLIM_INFINITY))
-
-
-@contextlib.contextmanager
-def _file_size_limit():
-    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    previous_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, previous_limit[1]))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, previous_limit)
-        signal.signal(signal.SIGXFSZ, previous_handler)
 
 
 def test_failed_checkpoint_write_keeps_previous(tmp_path):
@@ -213,7 +194,7 @@ def test_failed_checkpoint_write_keeps_previous(tmp_path):
     optimizer.step()
     first = save_checkpoint(tmp_path, model, optimizer, {"step": 1, "epoch": 0})
 
-    with _file_size_limit(), pytest.raises(OSError, match="cannot write the checkpoint of step 2") as caught:
+    with file_size_limit(FILE_SIZE_LIMIT), pytest.raises(OSError, match="cannot write the checkpoint of step 2") as caught:
         save_checkpoint(tmp_path, model, optimizer, {"step": 2, "epoch": 0})
     assert "--resume continues from step-00000001.json" in str(caught.value)
     assert str(tmp_path) in str(caught.value)
@@ -226,8 +207,8 @@ def test_failed_checkpoint_write_keeps_previous(tmp_path):
 
 def test_train_reports_full_disk_and_resumes(cohort, tmp_path):
     out = tmp_path / "full"
-    failed = subprocess.run(_command(cohort, out, 2), env=_env(), preexec_fn=_limit_file_size,
-                            capture_output=True, text=True, timeout=600)
+    failed = subprocess.run(_command(cohort, out, 2), env=_env(), preexec_fn=file_size_limiter(FILE_SIZE_LIMIT),
+                            capture_output=True, text=True, timeout=600, check=False)
     assert failed.returncode == 1, failed.stderr[-2000:]
     errors = [e["message"] for e in read_events(out / "events.jsonl") if e["event"] == "error"]
     assert len(errors) == 1
@@ -239,7 +220,7 @@ def test_train_reports_full_disk_and_resumes(cohort, tmp_path):
 
     # With space again, --resume trains the stage to the end.
     resumed = subprocess.run(_command(cohort, out, 2, "--resume"), env=_env(), capture_output=True, text=True,
-                             timeout=600)
+                             timeout=600, check=False)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     record = _stage_record(out)
     assert record["steps"] == record["total_steps"]
