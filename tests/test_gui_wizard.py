@@ -16,9 +16,9 @@ from PySide6.QtCore import QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.wizard import TrainingWizard
-from app.wizard.page_labels import is_local_endpoint
 from app.wizard.wizard import PAGE_DATA, PAGE_LABELS, PAGE_SPLIT
 from greenrfm_core.io.dicom_writer import write_dicom_series
+from greenrfm_core.labels.llm import is_loopback_url
 from greenrfm_core.schemas import load_schema
 from greenrfm_core.volume import Volume
 
@@ -231,9 +231,9 @@ def test_endpoint_warning_for_remote_host(wizard):
     assert "leave this machine" in page.endpoint_warning.text()
     page.endpoint.setText("http://127.0.0.1:8000/v1")
     assert page.endpoint_warning.text() == ""
-    assert is_local_endpoint("http://localhost:1234")
-    assert is_local_endpoint("http://[::1]:80/")
-    assert not is_local_endpoint("https://api.example.com/v1")
+    assert is_loopback_url("http://localhost:1234")
+    assert is_loopback_url("http://[::1]:80/")
+    assert not is_loopback_url("https://api.example.com/v1")
 
 
 def test_translation_covers_wizard(qtbot, tmp_path):

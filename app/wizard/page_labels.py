@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from urllib.parse import urlparse
 
@@ -30,6 +29,7 @@ from app.finding_axis import FindingAxisLabels
 from app.wizard import services
 from app.wizard.background import BackgroundTask
 from app.wizard.state import WizardState
+from greenrfm_core.labels.llm import is_loopback_url
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +37,6 @@ logger = logging.getLogger(__name__)
 # separately that validation has positives to compute an AUROC.
 MIN_POSITIVES_TO_TRAIN = 5
 VALUE_TEXT = {1: "1", 0: "0", -1: "-1"}
-
-
-def is_local_endpoint(url: str) -> bool:
-    """Return whether an LLM endpoint URL points at this machine (loopback host name or address)."""
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class LabelsPage(QWizardPage):
@@ -127,7 +116,7 @@ class LabelsPage(QWizardPage):
         self.endpoint.setEnabled(use_llm)
         self.model_name.setEnabled(use_llm)
         url = self.endpoint.text().strip()
-        if use_llm and url and not is_local_endpoint(url):
+        if use_llm and url and not is_loopback_url(url):
             self.endpoint_warning.setText(
                 self.tr(
                     "Warning: {host} is not this computer. The report texts will be sent there and leave this "
@@ -162,7 +151,7 @@ class LabelsPage(QWizardPage):
                 self.tr("Enter the language model endpoint URL, or choose the rule-based labeler.")
             )
             return
-        if endpoint and not is_local_endpoint(endpoint):
+        if endpoint and not is_loopback_url(endpoint):
             answer = QMessageBox.warning(
                 self,
                 self.tr("Reports leave this computer"),
