@@ -60,21 +60,26 @@ def init_distributed(device: torch.device) -> tuple[DistributedInfo, torch.devic
     return DistributedInfo(rank, world_size, local_rank), device
 
 
+def in_process_group() -> bool:
+    """Return whether this process has joined a torch.distributed process group."""
+    return dist.is_available() and dist.is_initialized()
+
+
 def wait_for_all_ranks() -> None:
     """Block until every rank reaches this point (no-op without a process group)."""
-    if dist.is_available() and dist.is_initialized():
+    if in_process_group():
         dist.barrier()
 
 
 def shutdown_distributed() -> None:
     """Leave the process group if this process joined one."""
-    if dist.is_available() and dist.is_initialized():
+    if in_process_group():
         dist.destroy_process_group()
 
 
 def mean_across_ranks(value: float, device: torch.device) -> float:
     """Average a Python float over all ranks (identity without a process group)."""
-    if not (dist.is_available() and dist.is_initialized()):
+    if not in_process_group():
         return value
     tensor = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(tensor)
@@ -83,7 +88,7 @@ def mean_across_ranks(value: float, device: torch.device) -> float:
 
 def any_rank(flag: bool, device: torch.device) -> bool:
     """Return True on every rank when ``flag`` is True on any rank, so all ranks stop or pause together."""
-    if not (dist.is_available() and dist.is_initialized()):
+    if not in_process_group():
         return flag
     tensor = torch.tensor([1.0 if flag else 0.0], device=device)
     dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
@@ -97,7 +102,7 @@ def broadcast_buffers(module: torch.nn.Module) -> None:
     the statistics of its own last micro-batch. Broadcasting makes the saved and evaluated model the same on
     all ranks.
     """
-    if not (dist.is_available() and dist.is_initialized()):
+    if not in_process_group():
         return
     for buffer in module.buffers():
         dist.broadcast(buffer.data, src=0)
@@ -117,7 +122,7 @@ def gather_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, int]:
         ``(rows, offset)``: the (sum of B over ranks, D) rows in rank order, and the index of this rank's
         first row in them. Without a process group, ``(tensor, 0)``.
     """
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if not in_process_group() or dist.get_world_size() == 1:
         return tensor, 0
     world_size, rank = dist.get_world_size(), dist.get_rank()
     size = torch.tensor([tensor.shape[0]], dtype=torch.long, device=tensor.device)
@@ -137,7 +142,7 @@ def broadcast_text(text: str | None, device: torch.device) -> str:
 
     The text travels as UTF-8 bytes in a tensor, so nothing is pickled and ranks need no shared folder.
     """
-    if not (dist.is_available() and dist.is_initialized()):
+    if not in_process_group():
         if text is None:
             raise ValueError("text is required without a process group")
         return text
@@ -145,7 +150,9 @@ def broadcast_text(text: str | None, device: torch.device) -> str:
     payload = (text or "").encode("utf-8") if is_main else b""
     length = torch.tensor([len(payload)], dtype=torch.long, device=device)
     dist.broadcast(length, src=0)
-    buffer = (torch.tensor(list(payload), dtype=torch.uint8, device=device) if is_main
-              else torch.empty(int(length.item()), dtype=torch.uint8, device=device))
+    if is_main:
+        buffer = torch.frombuffer(bytearray(payload), dtype=torch.uint8).to(device)
+    else:
+        buffer = torch.empty(int(length.item()), dtype=torch.uint8, device=device)
     dist.broadcast(buffer, src=0)
-    return bytes(buffer.cpu().tolist()).decode("utf-8")
+    return buffer.cpu().numpy().tobytes().decode("utf-8")

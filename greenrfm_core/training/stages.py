@@ -78,10 +78,12 @@ class MustForward(nn.Module):
             out["text_latent"] = model.text_latent(tokens["input_ids"], tokens["attention_mask"])
             out["text_logits"] = model.classify(out["text_latent"])
         if image is not None and reports is not None:
-            all_images, offset = gather_rows(out["image_latent"])
-            all_texts, _ = gather_rows(out["text_latent"])
-            out["similarity"] = model.similarity_logits(out["image_latent"], all_texts)
-            out["text_to_image"] = model.similarity_logits(out["text_latent"], all_images)
+            # One gather for both latents, so a pair's image and report rows travel together.
+            image_latent, text_latent = out["image_latent"], out["text_latent"]
+            pairs, offset = gather_rows(torch.cat([image_latent, text_latent], dim=1))
+            all_images, all_texts = pairs.split([image_latent.shape[1], text_latent.shape[1]], dim=1)
+            out["similarity"] = model.similarity_logits(image_latent, all_texts)
+            out["text_to_image"] = model.similarity_logits(text_latent, all_images)
             out["pair_offset"] = offset
         return out
 

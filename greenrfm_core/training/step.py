@@ -4,8 +4,8 @@ When a CUDA out-of-memory error (``torch.cuda.OutOfMemoryError``) hits a micro-b
 the micro-batch is halved, accumulation is raised so the effective batch stays the same, and the step runs
 again on the same samples. In a DDP run the error stops training instead: every process must run the
 same number of micro-batches, because each forward pass of the align stage and each gradient
-synchronisation is a collective call. ``GREENRFM_INJECT_OOM_STEPS=3,5`` raises that error in the first micro-batch of
-optimizer steps 3 and 5 (1-based, once each), so the fallback can be tested on any device.
+synchronisation is a collective call. ``GREENRFM_INJECT_OOM_STEPS=3,5`` raises that error in the first
+micro-batch of optimizer steps 3 and 5 (1-based, once each), so the fallback can be tested on any device.
 """
 
 from __future__ import annotations
