@@ -14,7 +14,7 @@ Usage::
     nice python benchmarks/ablation.py --train-dir P --test-dir H --epochs 12 --seeds 0 1 2 \
         --input-shape 64 64 32 --spacing 5.6 5.6 8.0 --findings cardiomegaly pleural_effusion
 
-``--findings`` keeps only the listed findings of the chest CT schema in both methods; ``--seeds`` repeats
+``--findings`` keeps only the listed findings of the chest CT schema in both methods. ``--seeds`` repeats
 both trainings per seed and prints the mean and standard deviation.
 
 Missing cohort folders are rendered with the phantom generator first.

@@ -68,6 +68,7 @@ class ConfigurePage(QWizardPage):
         self.estimate = QLabel(self)
         self.estimate.setObjectName("estimateLabel")
         self.estimate.setWordWrap(True)
+
         self.measure_button = QPushButton(self.tr("Measure on this device"), self)
         self.measure_button.setObjectName("measureButton")
         self.measure_button.setToolTip(
@@ -80,6 +81,7 @@ class ConfigurePage(QWizardPage):
         self.task: BackgroundTask | None = None
         self._measuring = False
         self._measurement = None  # (measurement key, StepMeasurement) of the last finished measurement
+
         self.epochs = QSpinBox(self)
         self.epochs.setRange(1, 1000)
         self.epochs.setValue(20)

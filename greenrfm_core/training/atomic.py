@@ -27,7 +27,7 @@ def write_safetensors_atomic(path: str | Path, tensors: dict, metadata: dict[str
             save_file(prepared, str(temporary), metadata=metadata)
         except SafetensorError as error:
             # safetensors reports a failed write (disk full, quota, file size limit) as SafetensorError. Its text
-            # holds the OS error number, so callers get the OSError that it is.
+            # contains the OS error number, so callers get the OSError that it is.
             match = re.search(r"os error (\d+)", str(error))
             code = int(match.group(1)) if match else errno.EIO
             raise OSError(code, f"cannot write {path}: {os.strerror(code)}") from error

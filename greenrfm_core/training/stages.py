@@ -116,7 +116,7 @@ def make_loss(
     def align_loss(module, batch):
         out = module(image=batch["image"], reports=batch["report"])
         # Under DDP the negatives are the micro-batches of all ranks. With gradient accumulation the
-        # contrastive term still sees one micro-batch per rank, so fewer negatives than the effective batch.
+        # contrastive term still uses one micro-batch per rank, so fewer negatives than the effective batch.
         contrastive = _contrastive(out)
         weight = _on(pos_weight, out["image_logits"])
         bce_image = masked_bce(out["image_logits"], batch["labels"], weight)
